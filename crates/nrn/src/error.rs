@@ -1,0 +1,61 @@
+use std::path::PathBuf;
+
+/// Everything that can go wrong between Rust and NEURON. Messages say what happened and
+/// what to do about it; the Python bindings map each variant to one exception type.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum NrnError {
+    #[error(
+        "could not find NEURON's libnrniv.so: pass its path explicitly or set {env_var} \
+         (it lives at <site-packages>/neuron/.data/lib/libnrniv.so after `pip install neuron`)"
+    )]
+    LibraryNotFound { env_var: &'static str },
+
+    #[error("could not load {path}: {reason}")]
+    LibraryLoad { path: PathBuf, reason: String },
+
+    #[error(
+        "{path} does not export `{symbol}`: it is not a NEURON >= 9.0 libnrniv.so \
+         (install `neuron>=9.0,<10`)"
+    )]
+    MissingSymbol { path: PathBuf, symbol: String },
+
+    #[error("NEURON is already initialised in this process from {path}")]
+    AlreadyInitialised { path: PathBuf },
+
+    #[error("NEURON failed to initialise (nrn_init returned {code})")]
+    InitFailed { code: i32 },
+
+    #[error("{0}")]
+    Hoc(String),
+
+    #[error("NEURON has no {kind} called '{name}'{hint}")]
+    UnknownName {
+        kind: &'static str,
+        name: String,
+        hint: String,
+    },
+
+    #[error("'{name}' is a {actual}, not a {expected}")]
+    WrongKind {
+        name: String,
+        expected: &'static str,
+        actual: String,
+    },
+
+    #[error("expected a {expected} object, got a {actual}")]
+    WrongClass {
+        expected: &'static str,
+        actual: String,
+    },
+
+    #[error("{0}")]
+    InvalidArgument(String),
+
+    #[error("the section was deleted; create a new one instead of using the deleted one")]
+    DeletedSection,
+
+    #[error("an unexpected exception crossed the NEURON guard: {0}")]
+    Foreign(String),
+}
+
+pub type Result<T> = std::result::Result<T, NrnError>;

@@ -1,0 +1,89 @@
+use std::ffi::{c_char, c_int, c_void, CStr};
+
+use crate::ffi::Api;
+use crate::{Neuron, NrnError, Result};
+
+unsafe extern "C-unwind" {
+    fn nrn_rs_guard(
+        fpycall: *mut c_void,
+        body: *mut c_void,
+        context: *mut c_void,
+        message: *mut c_char,
+        capacity: usize,
+    ) -> c_int;
+}
+
+struct Context<'a, F, R> {
+    api: &'a Api,
+    body: Option<F>,
+    result: Option<R>,
+}
+
+unsafe extern "C-unwind" fn trampoline<F: FnOnce(&Api) -> R, R>(context: *mut c_void) {
+    let context = unsafe { &mut *context.cast::<Context<'_, F, R>>() };
+    if let Some(body) = context.body.take() {
+        context.result = Some(body(context.api));
+    }
+}
+
+impl Neuron {
+    /// Runs `body` with every C++ exception NEURON throws turned into `Err`. With
+    /// `OcJump::fpycall` available, NEURON's interpreter state (HOC stack, object context)
+    /// is restored on error, so pushed arguments never leak onto the stack.
+    ///
+    /// The body must not panic: a panic cannot cross the C++ frames of the guard.
+    pub fn guarded<F: FnOnce(&Api) -> R, R>(&self, body: F) -> Result<R> {
+        let mut context = Context {
+            api: &self.api,
+            body: Some(body),
+            result: None,
+        };
+        let mut message = [0 as c_char; 1024];
+        let code = unsafe {
+            nrn_rs_guard(
+                self.fpycall,
+                trampoline::<F, R> as *const () as *mut c_void,
+                (&raw mut context).cast(),
+                message.as_mut_ptr(),
+                message.len(),
+            )
+        };
+        let text = || {
+            unsafe { CStr::from_ptr(message.as_ptr()) }
+                .to_string_lossy()
+                .into_owned()
+        };
+        match (code, context.result) {
+            (0, Some(result)) => Ok(result),
+            (1, _) => Err(NrnError::Hoc(clean_hoc_message(&text()))),
+            _ => Err(NrnError::Foreign(text())),
+        }
+    }
+}
+
+/// NEURON prefixes its exception texts with the function that raised them; users need the
+/// reason only.
+fn clean_hoc_message(raw: &str) -> String {
+    let message = raw.trim();
+    let message = message.strip_prefix("hoc_execerror: ").unwrap_or(message);
+    if message.is_empty() {
+        "NEURON reported an error without a message".to_string()
+    } else {
+        message.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_hoc_message;
+
+    #[test]
+    fn hoc_messages_lose_their_prefix() {
+        assert_eq!(
+            clean_hoc_message("hoc_execerror: bad stack access\n"),
+            "bad stack access"
+        );
+        assert_eq!(clean_hoc_message("syntax error"), "syntax error");
+        assert!(clean_hoc_message("  ").contains("without a message"));
+    }
+}

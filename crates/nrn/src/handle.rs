@@ -1,0 +1,123 @@
+use std::ffi::CStr;
+use std::ptr::NonNull;
+
+use crate::ffi::{Object, Section};
+use crate::{Neuron, NrnError, Result};
+
+/// A NEURON object (`Vector`, `IClamp`, `NetCon`, ...) kept alive by the reference this
+/// handle owns. Cloning takes another reference; dropping gives it back.
+pub struct ObjectHandle {
+    neuron: &'static Neuron,
+    object: NonNull<Object>,
+}
+
+impl ObjectHandle {
+    /// Takes over a reference the caller already owns (e.g. from `nrn_object_new`).
+    ///
+    /// # Safety
+    /// `object` must be a live NEURON object with one reference owned by the caller.
+    pub unsafe fn from_owned(neuron: &'static Neuron, object: NonNull<Object>) -> ObjectHandle {
+        ObjectHandle { neuron, object }
+    }
+
+    /// Takes a new reference on an object the caller only borrows.
+    ///
+    /// # Safety
+    /// `object` must be a live NEURON object.
+    pub unsafe fn from_borrowed(neuron: &'static Neuron, object: NonNull<Object>) -> ObjectHandle {
+        unsafe { (neuron.api.nrn_object_ref)(object.as_ptr()) };
+        ObjectHandle { neuron, object }
+    }
+
+    pub fn as_ptr(&self) -> *mut Object {
+        self.object.as_ptr()
+    }
+
+    /// The class name, e.g. `"Vector"`.
+    pub fn class_name(&self) -> String {
+        let name = unsafe { (self.neuron.api.nrn_class_name)(self.as_ptr()) };
+        unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned()
+    }
+}
+
+impl Clone for ObjectHandle {
+    fn clone(&self) -> ObjectHandle {
+        unsafe { ObjectHandle::from_borrowed(self.neuron, self.object) }
+    }
+}
+
+impl Drop for ObjectHandle {
+    fn drop(&mut self) {
+        let object = self.object.as_ptr();
+        // The last reference runs the object's destructor, which may report a HOC error;
+        // there is no one left to report it to.
+        let _ = self
+            .neuron
+            .guarded(|api| unsafe { (api.nrn_object_unref)(object) });
+    }
+}
+
+impl std::fmt::Debug for ObjectHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ObjectHandle({} at {:p})", self.class_name(), self.object)
+    }
+}
+
+/// A NEURON section kept in memory by the reference this handle owns. The section can still
+/// be deleted from NEURON (`delete_section`); every use checks that it is alive first.
+pub struct SectionHandle {
+    neuron: &'static Neuron,
+    section: NonNull<Section>,
+}
+
+impl SectionHandle {
+    /// Takes a new reference on `section`.
+    ///
+    /// # Safety
+    /// `section` must point to a NEURON section.
+    pub unsafe fn from_borrowed(neuron: &'static Neuron, section: NonNull<Section>) -> SectionHandle {
+        unsafe { (neuron.api.nrn_section_ref)(section.as_ptr()) };
+        SectionHandle { neuron, section }
+    }
+
+    /// The section pointer, or [`NrnError::DeletedSection`] once NEURON deleted it.
+    pub fn live_ptr(&self) -> Result<*mut Section> {
+        let section = self.section.as_ptr();
+        if unsafe { (self.neuron.api.nrn_section_is_active)(section) } {
+            Ok(section)
+        } else {
+            Err(NrnError::DeletedSection)
+        }
+    }
+
+    pub fn is_alive(&self) -> bool {
+        self.live_ptr().is_ok()
+    }
+}
+
+impl Clone for SectionHandle {
+    fn clone(&self) -> SectionHandle {
+        unsafe { SectionHandle::from_borrowed(self.neuron, self.section) }
+    }
+}
+
+impl Drop for SectionHandle {
+    fn drop(&mut self) {
+        let section = self.section.as_ptr();
+        let _ = self
+            .neuron
+            .guarded(|api| unsafe { (api.nrn_section_unref)(section) });
+    }
+}
+
+impl PartialEq for SectionHandle {
+    fn eq(&self, other: &SectionHandle) -> bool {
+        self.section == other.section
+    }
+}
+
+impl std::fmt::Debug for SectionHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SectionHandle({:p})", self.section)
+    }
+}

@@ -1,0 +1,37 @@
+//! NEURON's C API from Rust, with no Python involved.
+//!
+//! * [`Neuron::attach`] joins the `libnrniv.so` that `import neuron` already loaded;
+//!   [`Neuron::standalone`] loads and initialises NEURON in a program without Python.
+//! * Every call sequence runs inside a C++ exception guard and returns
+//!   `Result<_, NrnError>`; inputs that would crash NEURON are rejected before the call.
+//! * [`ObjectHandle`] and [`SectionHandle`] own a NEURON reference for as long as they live.
+//!
+//! NEURON is one global, single-threaded interpreter: call it from one thread at a time
+//! (the Python bindings hold the GIL; a Rust program uses one thread or its own lock).
+
+mod call;
+mod error;
+pub mod ffi;
+mod guard;
+mod handle;
+mod library;
+mod run;
+mod section;
+mod symbols;
+
+pub use call::{Arg, Value};
+pub use error::{NrnError, Result};
+pub use handle::{ObjectHandle, SectionHandle};
+pub use library::{Conversions, Neuron, Standalone, LIBRARY_ENV_VAR};
+pub use symbols::SymbolKind;
+
+/// Defines `modl_reg`, the one symbol `libnrniv.so` expects its host executable to provide
+/// (NEURON calls it to register compiled mechanisms). Invoke once in a standalone program;
+/// the build must also export it (`-Wl,--export-dynamic-symbol=modl_reg`).
+#[macro_export]
+macro_rules! export_modl_reg {
+    () => {
+        #[no_mangle]
+        pub extern "C" fn modl_reg() {}
+    };
+}

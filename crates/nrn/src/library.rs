@@ -1,0 +1,234 @@
+use std::ffi::{c_char, c_int, c_void, CString};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use crate::ffi::{self, Api};
+use crate::symbols::{SymbolCache, SymbolKinds};
+use crate::{NrnError, Result};
+
+/// The environment variable a standalone program reads to find `libnrniv.so`.
+pub const LIBRARY_ENV_VAR: &str = "PATCH_LIBNRNIV";
+
+// glibc's RTLD_NOLOAD: libloading does not re-export it.
+const RTLD_NOLOAD: c_int = 0x4;
+
+static INSTANCE: OnceLock<Neuron> = OnceLock::new();
+static LOADING: Mutex<()> = Mutex::new(());
+
+/// The NEURON instance of this process: the loaded library, its resolved functions and the
+/// symbol cache. There is at most one, shared by everything in the process.
+pub struct Neuron {
+    pub(crate) api: Api,
+    pub(crate) fpycall: *mut c_void,
+    pub(crate) object_pop: Option<(ffi::ObjectPop, ffi::TemporaryUnref)>,
+    pub(crate) symbols: SymbolCache,
+    pub(crate) kinds: SymbolKinds,
+    conversions: Conversions,
+    path: PathBuf,
+    _library: libloading::Library,
+    _python_library: Option<libloading::Library>,
+}
+
+// NEURON is used from one thread at a time (see the crate docs); the pointers it holds are
+// addresses inside the loaded library, valid for the life of the process.
+unsafe impl Send for Neuron {}
+unsafe impl Sync for Neuron {}
+
+/// NEURON's internal conversions between its pointers and Python objects, when the loaded
+/// `libnrnpython` exports them. Callers keep a public fallback for each missing one.
+#[derive(Clone, Copy, Default)]
+pub struct Conversions {
+    pub object_to_python: Option<ffi::ObjectToPython>,
+    pub python_to_object: Option<ffi::PythonToObject>,
+    pub section_to_python: Option<ffi::SectionToPython>,
+}
+
+/// How to start NEURON in a program without Python.
+#[derive(Debug, Clone, Default)]
+pub struct Standalone {
+    /// `libnrniv.so`; when `None`, the path in [`LIBRARY_ENV_VAR`].
+    pub library: Option<PathBuf>,
+    /// NEURON's HOC library folder (for `stdrun.hoc`); when `None`, `$NEURONHOME` or the
+    /// wheel's `share/nrn` next to the library.
+    pub neuron_home: Option<PathBuf>,
+}
+
+impl Neuron {
+    /// The NEURON instance, once [`attach`](Self::attach) or
+    /// [`standalone`](Self::standalone) succeeded.
+    pub fn get() -> Option<&'static Neuron> {
+        INSTANCE.get()
+    }
+
+    /// Joins the `libnrniv.so` already loaded in this process (by `import neuron`), without
+    /// loading a second copy or initialising NEURON again. `python_library` is the
+    /// `libnrnpython3.X.so` next to it, searched for the fast conversions.
+    pub fn attach(library: &Path, python_library: Option<&Path>) -> Result<&'static Neuron> {
+        let _loading = lock_loading();
+        if let Some(neuron) = INSTANCE.get() {
+            return Ok(neuron);
+        }
+        let flags = libloading::os::unix::RTLD_NOW | RTLD_NOLOAD;
+        let open_loaded = |path: &Path| {
+            unsafe { libloading::os::unix::Library::open(Some(path), flags) }
+                .map(libloading::Library::from)
+                .map_err(|error| NrnError::LibraryLoad {
+                    path: path.to_owned(),
+                    reason: format!("{error} (is `neuron` imported?)"),
+                })
+        };
+        let library_handle = open_loaded(library)?;
+        let python_handle = python_library.and_then(|path| open_loaded(path).ok());
+        let api = resolve_api(&library_handle, library)?;
+        let neuron = Neuron::new(api, library_handle, python_handle, library)?;
+        Ok(INSTANCE.get_or_init(|| neuron))
+    }
+
+    /// Loads and initialises NEURON in a program that has no Python, once per process.
+    /// The executable must define `modl_reg` ([`crate::export_modl_reg!`]).
+    pub fn standalone(options: &Standalone) -> Result<&'static Neuron> {
+        let _loading = lock_loading();
+        if let Some(neuron) = INSTANCE.get() {
+            return Ok(neuron);
+        }
+        let path = locate_library(options.library.as_deref())?;
+        set_neuron_home(&path, options.neuron_home.as_deref());
+        let library = unsafe { libloading::Library::new(&path) }.map_err(|error| {
+            NrnError::LibraryLoad {
+                path: path.clone(),
+                reason: error.to_string(),
+            }
+        })?;
+        let api = resolve_api(&library, &path)?;
+        // NEURON keeps argv for the life of the process and asserts it is NULL-terminated.
+        // -nopython keeps it from looking for (and loading) a Python of its own.
+        let arguments: Vec<&'static CString> = ["nrn-rs", "-nogui", "-nopython"]
+            .iter()
+            .map(|argument| &*Box::leak(Box::new(CString::new(*argument).unwrap_or_default())))
+            .collect();
+        let mut argv: Vec<*const c_char> = arguments.iter().map(|a| a.as_ptr()).collect();
+        argv.push(std::ptr::null());
+        let argc = c_int::try_from(arguments.len()).unwrap_or(0);
+        let argv: &'static [*const c_char] = Box::leak(argv.into_boxed_slice());
+        let code = unsafe { (api.nrn_init)(argc, argv.as_ptr()) };
+        if code != 0 {
+            return Err(NrnError::InitFailed { code });
+        }
+        let neuron = Neuron::new(api, library, None, &path)?;
+        Ok(INSTANCE.get_or_init(|| neuron))
+    }
+
+    fn new(
+        api: Api,
+        library: libloading::Library,
+        python_library: Option<libloading::Library>,
+        path: &Path,
+    ) -> Result<Neuron> {
+        let fpycall = optional_symbol(&library, ffi::internal::FPYCALL);
+        let object_pop = unsafe {
+            optional_function(&library, ffi::internal::OBJPOP)
+                .zip(optional_function(&library, ffi::internal::TOBJ_UNREF))
+        };
+        let conversions = python_library
+            .as_ref()
+            .map(|python| unsafe {
+                Conversions {
+                    object_to_python: optional_function(python, ffi::internal::HO2PO),
+                    python_to_object: optional_function(python, ffi::internal::PO2HO),
+                    section_to_python: optional_function(python, ffi::internal::NEWPYSEC),
+                }
+            })
+            .unwrap_or_default();
+        let kinds = SymbolKinds::read(&api)?;
+        Ok(Neuron {
+            api,
+            fpycall,
+            object_pop,
+            symbols: SymbolCache::default(),
+            kinds,
+            conversions,
+            path: path.to_owned(),
+            _library: library,
+            _python_library: python_library,
+        })
+    }
+
+    /// The loaded `libnrniv.so`.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The fast Python conversions that were found (each may be missing).
+    pub fn conversions(&self) -> Conversions {
+        self.conversions
+    }
+
+    /// Whether errors restore NEURON's interpreter state through `OcJump::fpycall`.
+    pub fn restores_state_on_error(&self) -> bool {
+        !self.fpycall.is_null()
+    }
+}
+
+fn resolve_api(library: &libloading::Library, path: &Path) -> Result<Api> {
+    unsafe { Api::resolve(library) }.map_err(|symbol| NrnError::MissingSymbol {
+        path: path.to_owned(),
+        symbol,
+    })
+}
+
+fn lock_loading() -> std::sync::MutexGuard<'static, ()> {
+    LOADING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// An explicit path wins, then [`LIBRARY_ENV_VAR`]; there is no guessing beyond that.
+fn locate_library(explicit: Option<&Path>) -> Result<PathBuf> {
+    let path = match explicit {
+        Some(path) => path.to_owned(),
+        None => std::env::var_os(LIBRARY_ENV_VAR)
+            .filter(|value| !value.is_empty())
+            .map(PathBuf::from)
+            .ok_or(NrnError::LibraryNotFound {
+                env_var: LIBRARY_ENV_VAR,
+            })?,
+    };
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(NrnError::LibraryLoad {
+            path,
+            reason: "no such file".to_string(),
+        })
+    }
+}
+
+/// NEURON finds `stdrun.hoc` and friends through NEURONHOME; the wheel keeps them in
+/// `share/nrn` next to `lib/`.
+fn set_neuron_home(library: &Path, explicit: Option<&Path>) {
+    let home = match explicit {
+        Some(home) => Some(home.to_owned()),
+        None if std::env::var_os("NEURONHOME").is_some() => None,
+        None => library
+            .parent()
+            .map(|lib| lib.join("../share/nrn"))
+            .filter(|home| home.is_dir())
+            .and_then(|home| home.canonicalize().ok()),
+    };
+    if let Some(home) = home {
+        // Runs before NEURON starts and while the loading lock is held.
+        unsafe { std::env::set_var("NEURONHOME", home) };
+    }
+}
+
+fn optional_symbol(library: &libloading::Library, name: &[u8]) -> *mut c_void {
+    unsafe { library.get::<*mut c_void>(name) }
+        .map(|symbol| *symbol)
+        .unwrap_or(std::ptr::null_mut())
+}
+
+/// # Safety
+/// `T` must be the function pointer type of the symbol called `name`.
+unsafe fn optional_function<T: Copy>(library: &libloading::Library, name: &[u8]) -> Option<T> {
+    unsafe { library.get::<T>(name) }.ok().map(|symbol| *symbol)
+}

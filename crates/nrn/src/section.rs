@@ -1,0 +1,144 @@
+use std::ffi::CStr;
+use std::ptr::NonNull;
+
+use crate::symbols::c_string;
+use crate::{Neuron, NrnError, Result, SectionHandle, SymbolKind};
+
+/// NEURON's limit on segments per section.
+const MAX_NSEG: i32 = 32767;
+
+impl Neuron {
+    /// A new section, listed in `allsec()` like one made with HOC's `create`.
+    pub fn new_section(&'static self, name: &str) -> Result<SectionHandle> {
+        let name = c_string(name)?;
+        let section = self.guarded(|api| unsafe { (api.nrn_section_new)(name.as_ptr()) })?;
+        let section = NonNull::new(section)
+            .ok_or_else(|| NrnError::Hoc("NEURON could not create the section".to_string()))?;
+        Ok(unsafe { SectionHandle::from_borrowed(self, section) })
+    }
+
+    pub fn section_name(&self, section: &SectionHandle) -> Result<String> {
+        let section = section.live_ptr()?;
+        let name = self.guarded(|api| unsafe { (api.nrn_secname)(section) })?;
+        Ok(unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned())
+    }
+
+    pub fn length(&self, section: &SectionHandle) -> Result<f64> {
+        let section = section.live_ptr()?;
+        self.guarded(|api| unsafe { (api.nrn_section_length_get)(section) })
+    }
+
+    pub fn set_length(&self, section: &SectionHandle, length: f64) -> Result<()> {
+        positive("length L", length)?;
+        let section = section.live_ptr()?;
+        self.guarded(|api| unsafe { (api.nrn_section_length_set)(section, length) })
+    }
+
+    pub fn axial_resistance(&self, section: &SectionHandle) -> Result<f64> {
+        let section = section.live_ptr()?;
+        self.guarded(|api| unsafe { (api.nrn_section_Ra_get)(section) })
+    }
+
+    pub fn set_axial_resistance(&self, section: &SectionHandle, ra: f64) -> Result<()> {
+        positive("axial resistance Ra", ra)?;
+        let section = section.live_ptr()?;
+        self.guarded(|api| unsafe { (api.nrn_section_Ra_set)(section, ra) })
+    }
+
+    pub fn segment_count(&self, section: &SectionHandle) -> Result<i32> {
+        let section = section.live_ptr()?;
+        self.guarded(|api| unsafe { (api.nrn_nseg_get)(section) })
+    }
+
+    pub fn set_segment_count(&self, section: &SectionHandle, nseg: i32) -> Result<()> {
+        if !(1..=MAX_NSEG).contains(&nseg) {
+            return Err(NrnError::InvalidArgument(format!(
+                "nseg={nseg} is out of range: use 1 to {MAX_NSEG} segments"
+            )));
+        }
+        let section = section.live_ptr()?;
+        self.guarded(|api| unsafe { (api.nrn_nseg_set)(section, nseg) })
+    }
+
+    /// Sets the diameter of every segment.
+    pub fn set_diameter(&self, section: &SectionHandle, diameter: f64) -> Result<()> {
+        positive("diameter diam", diameter)?;
+        let nseg = self.segment_count(section)?;
+        for index in 0..nseg {
+            let x = (f64::from(index) + 0.5) / f64::from(nseg);
+            self.set_range(section, "diam", x, diameter)?;
+        }
+        Ok(())
+    }
+
+    /// Inserts a density mechanism such as `hh` or `pas`.
+    pub fn insert(&self, section: &SectionHandle, mechanism: &str) -> Result<()> {
+        let mechanism = self.symbol_of_kind(mechanism, SymbolKind::Mechanism)?;
+        let section = section.live_ptr()?;
+        self.guarded(|api| unsafe { (api.nrn_mechanism_insert)(section, mechanism.0) })
+    }
+
+    /// A range variable at `x`, e.g. `v` or `gnabar_hh`.
+    pub fn range(&self, section: &SectionHandle, variable: &str, x: f64) -> Result<f64> {
+        let (symbol, section) = self.range_target(section, variable, x)?;
+        self.guarded(|api| unsafe { (api.nrn_rangevar_get)(symbol.0, section, x) })
+    }
+
+    pub fn set_range(&self, section: &SectionHandle, variable: &str, x: f64, value: f64) -> Result<()> {
+        let (symbol, section) = self.range_target(section, variable, x)?;
+        self.guarded(|api| unsafe { (api.nrn_rangevar_set)(symbol.0, section, x, value) })
+    }
+
+    /// Attaches `child`'s 0 end to `parent` at `parent_x`.
+    pub fn connect(&self, child: &SectionHandle, parent: &SectionHandle, parent_x: f64) -> Result<()> {
+        check_location(parent_x)?;
+        if child == parent {
+            return Err(NrnError::InvalidArgument(
+                "a section cannot be connected to itself".to_string(),
+            ));
+        }
+        let (child, parent) = (child.live_ptr()?, parent.live_ptr()?);
+        self.guarded(|api| unsafe { (api.nrn_section_connect)(child, 0.0, parent, parent_x) })
+    }
+
+    /// Makes `section` the currently accessed section until [`pop_section`](Self::pop_section).
+    pub fn push_section(&self, section: &SectionHandle) -> Result<()> {
+        let section = section.live_ptr()?;
+        self.guarded(|api| unsafe { (api.nrn_section_push)(section) })
+    }
+
+    pub fn pop_section(&self) -> Result<()> {
+        self.guarded(|api| unsafe { (api.nrn_section_pop)() })
+    }
+
+    fn range_target(
+        &self,
+        section: &SectionHandle,
+        variable: &str,
+        x: f64,
+    ) -> Result<(crate::symbols::SymbolPtr, *mut crate::ffi::Section)> {
+        check_location(x)?;
+        let symbol = self.symbol_of_kind(variable, SymbolKind::RangeVariable)?;
+        Ok((symbol, section.live_ptr()?))
+    }
+}
+
+fn positive(what: &str, value: f64) -> Result<()> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(NrnError::InvalidArgument(format!(
+            "{what} must be a positive number, got {value}"
+        )))
+    }
+}
+
+pub(crate) fn check_location(x: f64) -> Result<()> {
+    if (0.0..=1.0).contains(&x) {
+        Ok(())
+    } else {
+        Err(NrnError::InvalidArgument(format!(
+            "location x={x} is outside the section: use a value from 0 to 1"
+        )))
+    }
+}
