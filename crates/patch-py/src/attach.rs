@@ -1,0 +1,41 @@
+use std::path::PathBuf;
+
+use nrn::Neuron;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::errors::PatchResult;
+
+/// Joins the NEURON that `import neuron` loads, so Patch and `neuron.h` share one model.
+pub fn attach(py: Python<'_>) -> PatchResult<&'static Neuron> {
+    if let Some(neuron) = Neuron::get() {
+        return Ok(neuron);
+    }
+    let neuron_module = py.import("neuron")?;
+    let package: PathBuf = neuron_module.getattr("__file__")?.extract()?;
+    let library_dir = package
+        .parent()
+        .map(|dir| dir.join(".data").join("lib"))
+        .unwrap_or_default();
+    let version = py.version_info();
+    let python_library =
+        library_dir.join(format!("libnrnpython{}.{}.so", version.major, version.minor));
+    Ok(Neuron::attach(
+        &library_dir.join("libnrniv.so"),
+        Some(&python_library),
+    )?)
+}
+
+/// The NEURON Patch is attached to, and which optional fast paths it found there.
+#[pyfunction]
+pub fn neuron_features(py: Python<'_>) -> PatchResult<Bound<'_, PyDict>> {
+    let neuron = attach(py)?;
+    let conversions = neuron.conversions();
+    let features = PyDict::new(py);
+    features.set_item("library", neuron.path())?;
+    features.set_item("restores_state_on_error", neuron.restores_state_on_error())?;
+    features.set_item("object_to_python", conversions.object_to_python.is_some())?;
+    features.set_item("python_to_object", conversions.python_to_object.is_some())?;
+    features.set_item("section_to_python", conversions.section_to_python.is_some())?;
+    Ok(features)
+}

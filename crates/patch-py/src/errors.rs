@@ -1,0 +1,119 @@
+//! The one place where Rust errors become Python exceptions. The exception classes live in
+//! `patch/exceptions.py` (so `HocError` can be both a `PatchError` and a `RuntimeError`).
+
+use nrn::NrnError;
+use pyo3::exceptions::{PyAttributeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyType;
+
+/// A failure in Patch: NEURON's, or one Python already raised.
+#[derive(Debug)]
+pub enum PatchErr {
+    Nrn {
+        error: NrnError,
+        /// What NEURON printed while failing, kept for the message instead of the terminal.
+        neuron_output: String,
+    },
+    Py(PyErr),
+}
+
+pub type PatchResult<T> = Result<T, PatchErr>;
+
+impl PatchErr {
+    pub fn with_output(error: NrnError, neuron_output: String) -> PatchErr {
+        PatchErr::Nrn {
+            error,
+            neuron_output,
+        }
+    }
+}
+
+impl From<NrnError> for PatchErr {
+    fn from(error: NrnError) -> PatchErr {
+        PatchErr::with_output(error, String::new())
+    }
+}
+
+impl From<PyErr> for PatchErr {
+    fn from(error: PyErr) -> PatchErr {
+        PatchErr::Py(error)
+    }
+}
+
+impl From<pyo3::CastError<'_, '_>> for PatchErr {
+    fn from(error: pyo3::CastError<'_, '_>) -> PatchErr {
+        PatchErr::Py(error.into())
+    }
+}
+
+impl From<PatchErr> for PyErr {
+    fn from(error: PatchErr) -> PyErr {
+        match error {
+            PatchErr::Py(error) => error,
+            PatchErr::Nrn {
+                error,
+                neuron_output,
+            } => Python::attach(|py| to_python(py, &error, &neuron_output)),
+        }
+    }
+}
+
+fn to_python(py: Python<'_>, error: &NrnError, neuron_output: &str) -> PyErr {
+    let message = with_neuron_output(&error.to_string(), neuron_output);
+    let patch_exception = |name: &str| match exception_class(py, name) {
+        Ok(class) => PyErr::from_type(class, message.clone()),
+        Err(import_error) => import_error,
+    };
+    match error {
+        NrnError::Hoc(_) => patch_exception("HocError"),
+        NrnError::DeletedSection => patch_exception("HocSectionAccessError"),
+        NrnError::UnknownName { .. } => PyAttributeError::new_err(message),
+        NrnError::WrongKind { .. } | NrnError::WrongClass { .. } => PyTypeError::new_err(message),
+        NrnError::InvalidArgument(_) => PyValueError::new_err(message),
+        NrnError::LibraryNotFound { .. }
+        | NrnError::LibraryLoad { .. }
+        | NrnError::MissingSymbol { .. }
+        | NrnError::AlreadyInitialised { .. }
+        | NrnError::InitFailed { .. }
+        | NrnError::Foreign(_) => patch_exception("PatchError"),
+    }
+}
+
+/// NEURON's printout repeats the message and adds where it happened (the HOC line);
+/// keep the part that adds something.
+fn with_neuron_output(message: &str, neuron_output: &str) -> String {
+    let context: Vec<&str> = neuron_output
+        .lines()
+        .map(str::trim_end)
+        .filter(|line| !line.trim().is_empty())
+        .filter(|line| !line.trim_start_matches("NEURON: ").contains(message))
+        .collect();
+    if context.is_empty() {
+        message.to_string()
+    } else {
+        format!("{message}\nNEURON reported:\n{}", context.join("\n"))
+    }
+}
+
+fn exception_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyType>> {
+    static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+    let module = MODULE.get_or_try_init(py, || py.import("patch.exceptions").map(Bound::unbind))?;
+    Ok(module.bind(py).getattr(name)?.cast_into::<PyType>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_neuron_output;
+
+    #[test]
+    fn neuron_output_adds_only_new_lines() {
+        let printed = "NEURON: syntax error\n near line 1\n x = = 1\n     ^\n";
+        let message = with_neuron_output("syntax error", printed);
+        assert_eq!(
+            message,
+            "syntax error\nNEURON reported:\n near line 1\n x = = 1\n     ^"
+        );
+        assert_eq!(with_neuron_output("syntax error", ""), "syntax error");
+    }
+}

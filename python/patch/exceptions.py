@@ -1,0 +1,75 @@
+"""The exceptions Patch raises. Every one is a :class:`PatchError`; HOC errors are also
+:class:`RuntimeError`, so code written for ``neuron.h`` keeps catching them."""
+
+__all__ = [
+    "PatchError",
+    "NotConnectableError",
+    "NotConnectedError",
+    "TransformError",
+    "HocError",
+    "HocConnectError",
+    "HocRecordError",
+    "HocSectionAccessError",
+    "SimulationError",
+    "UninitializedError",
+    "ErrorHandlingError",
+    "ParallelError",
+    "ParallelConnectError",
+    "BroadcastError",
+]
+
+
+class PatchError(Exception):
+    """Root of every exception Patch raises."""
+
+
+class NotConnectableError(PatchError):
+    """The object cannot take part in a NetCon connection."""
+
+
+class NotConnectedError(PatchError):
+    """The two objects are not connected."""
+
+
+class TransformError(PatchError):
+    """An object could not be turned into the NEURON object a call needs."""
+
+
+class HocError(PatchError, RuntimeError):
+    """NEURON reported an error; the message is NEURON's, with where it happened."""
+
+
+class HocConnectError(HocError):
+    """NEURON refused to connect the given source and target."""
+
+
+class HocRecordError(HocError):
+    """NEURON refused to record the given target."""
+
+
+class HocSectionAccessError(HocError):
+    """No section is accessed, or the section was deleted."""
+
+
+class SimulationError(PatchError):
+    """The simulation could not run."""
+
+
+class UninitializedError(SimulationError):
+    """The simulation must be initialised first."""
+
+
+class ErrorHandlingError(PatchError):
+    """Translating a NEURON error failed."""
+
+
+class ParallelError(PatchError):
+    """A parallel (MPI) operation failed."""
+
+
+class ParallelConnectError(ParallelError):
+    """A ParallelCon needs exactly one integer GID and one connectable object."""
+
+
+class BroadcastError(ParallelError):
+    """The data could not be broadcast to every rank."""
