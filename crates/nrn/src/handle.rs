@@ -36,7 +36,9 @@ impl ObjectHandle {
     /// The class name, e.g. `"Vector"`.
     pub fn class_name(&self) -> String {
         let name = unsafe { (self.neuron.api.nrn_class_name)(self.as_ptr()) };
-        unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned()
+        unsafe { CStr::from_ptr(name) }
+            .to_string_lossy()
+            .into_owned()
     }
 }
 
@@ -59,7 +61,12 @@ impl Drop for ObjectHandle {
 
 impl std::fmt::Debug for ObjectHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ObjectHandle({} at {:p})", self.class_name(), self.object)
+        write!(
+            f,
+            "ObjectHandle({} at {:p})",
+            self.class_name(),
+            self.object
+        )
     }
 }
 
@@ -75,7 +82,10 @@ impl SectionHandle {
     ///
     /// # Safety
     /// `section` must point to a NEURON section.
-    pub unsafe fn from_borrowed(neuron: &'static Neuron, section: NonNull<Section>) -> SectionHandle {
+    pub unsafe fn from_borrowed(
+        neuron: &'static Neuron,
+        section: NonNull<Section>,
+    ) -> SectionHandle {
         unsafe { (neuron.api.nrn_section_ref)(section.as_ptr()) };
         SectionHandle { neuron, section }
     }

@@ -93,12 +93,11 @@ impl Neuron {
         }
         let path = locate_library(options.library.as_deref())?;
         set_neuron_home(&path, options.neuron_home.as_deref());
-        let library = unsafe { libloading::Library::new(&path) }.map_err(|error| {
-            NrnError::LibraryLoad {
+        let library =
+            unsafe { libloading::Library::new(&path) }.map_err(|error| NrnError::LibraryLoad {
                 path: path.clone(),
                 reason: error.to_string(),
-            }
-        })?;
+            })?;
         let api = resolve_api(&library, &path)?;
         // NEURON keeps argv for the life of the process and asserts it is NULL-terminated.
         // -nopython keeps it from looking for (and loading) a Python of its own.

@@ -64,7 +64,8 @@ impl Neuron {
             let time = (api.nrn_double_ptr_pop)();
             (api.nrn_symbol_push)(dt.0);
             let step = (api.nrn_double_ptr_pop)();
-            while *time < tstop - *step / 2.0 {
+            // fadvance moves t behind Rust's back: read it afresh every step.
+            while time.read_volatile() < tstop - step.read_volatile() / 2.0 {
                 (api.nrn_function_call)(fadvance.0, 0);
                 (api.nrn_double_pop)();
             }
@@ -73,10 +74,15 @@ impl Neuron {
 
     /// A variable defined in HOC, checked by name so it can be spliced into HOC code.
     fn hoc_variable(&self, name: &str) -> Result<()> {
-        let is_identifier = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        let is_identifier = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !is_identifier {
-            return Err(NrnError::InvalidArgument(format!("{name:?} is not a variable name")));
+            return Err(NrnError::InvalidArgument(format!(
+                "{name:?} is not a variable name"
+            )));
         }
         self.symbol_of_kind(name, SymbolKind::Variable).map(drop)
     }

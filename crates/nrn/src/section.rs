@@ -20,7 +20,9 @@ impl Neuron {
     pub fn section_name(&self, section: &SectionHandle) -> Result<String> {
         let section = section.live_ptr()?;
         let name = self.guarded(|api| unsafe { (api.nrn_secname)(section) })?;
-        Ok(unsafe { CStr::from_ptr(name) }.to_string_lossy().into_owned())
+        Ok(unsafe { CStr::from_ptr(name) }
+            .to_string_lossy()
+            .into_owned())
     }
 
     pub fn length(&self, section: &SectionHandle) -> Result<f64> {
@@ -84,13 +86,24 @@ impl Neuron {
         self.guarded(|api| unsafe { (api.nrn_rangevar_get)(symbol.0, section, x) })
     }
 
-    pub fn set_range(&self, section: &SectionHandle, variable: &str, x: f64, value: f64) -> Result<()> {
+    pub fn set_range(
+        &self,
+        section: &SectionHandle,
+        variable: &str,
+        x: f64,
+        value: f64,
+    ) -> Result<()> {
         let (symbol, section) = self.range_target(section, variable, x)?;
         self.guarded(|api| unsafe { (api.nrn_rangevar_set)(symbol.0, section, x, value) })
     }
 
     /// Attaches `child`'s 0 end to `parent` at `parent_x`.
-    pub fn connect(&self, child: &SectionHandle, parent: &SectionHandle, parent_x: f64) -> Result<()> {
+    pub fn connect(
+        &self,
+        child: &SectionHandle,
+        parent: &SectionHandle,
+        parent_x: f64,
+    ) -> Result<()> {
         check_location(parent_x)?;
         if child == parent {
             return Err(NrnError::InvalidArgument(

@@ -71,14 +71,16 @@ impl SymbolKinds {
                 Ok(symbol)
             }
         };
-        let type_of = |name: &str| lookup(name).map(|symbol| unsafe { (api.nrn_symbol_type)(symbol) });
+        let type_of =
+            |name: &str| lookup(name).map(|symbol| unsafe { (api.nrn_symbol_type)(symbol) });
         Ok(SymbolKinds {
             class: type_of("Vector")?,
             mechanism: type_of("hh")?,
             range_variable: type_of("v")?,
             variable: type_of("celsius")?,
             functions: function_types(api, &type_of)?,
-            builtin_double: lookup("celsius").map(|symbol| unsafe { (api.nrn_symbol_subtype)(symbol) })?,
+            builtin_double: lookup("celsius")
+                .map(|symbol| unsafe { (api.nrn_symbol_subtype)(symbol) })?,
         })
     }
 

@@ -13,7 +13,10 @@ fn plain_neuron_trace() -> (Vec<f64>, Vec<f64>) {
         .filter_map(|line| line.strip_prefix("TRACE "))
         .map(|pair| {
             let mut numbers = pair.split(' ').map(|n| n.parse::<f64>().expect("a number"));
-            (numbers.next().expect("time"), numbers.next().expect("voltage"))
+            (
+                numbers.next().expect("time"),
+                numbers.next().expect("voltage"),
+            )
         })
         .unzip()
 }
@@ -27,7 +30,12 @@ fn hh_soma_matches_plain_neuron_within_1e_9_mv() {
     assert_eq!(trace.time.len(), 1601, "40 ms at dt 0.025 plus t = 0");
     assert_eq!(trace.time.len(), time.len());
     assert_eq!(trace.voltage.len(), voltage.len());
-    let time_error = trace.time.iter().zip(&time).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    let time_error = trace
+        .time
+        .iter()
+        .zip(&time)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
     let voltage_error = trace
         .voltage
         .iter()
@@ -35,6 +43,9 @@ fn hh_soma_matches_plain_neuron_within_1e_9_mv() {
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f64::max);
     assert!(time_error <= 1e-12, "time differs by {time_error} ms");
-    assert!(voltage_error <= 1e-9, "voltage differs by {voltage_error} mV");
+    assert!(
+        voltage_error <= 1e-9,
+        "voltage differs by {voltage_error} mV"
+    );
     assert!(trace.spike_count() >= 2, "the clamp makes the soma fire");
 }

@@ -50,18 +50,24 @@ const CASES: &[(&str, Case)] = &[
         let list = n.new_object("List", &[])?;
         n.vector_data(&list).map(drop)
     }),
-    ("inserting a class as a mechanism (silent wrong insert)", |n| {
-        let section = n.new_section("hostile_insert")?;
-        n.insert(&section, "Vector")
-    }),
+    (
+        "inserting a class as a mechanism (silent wrong insert)",
+        |n| {
+            let section = n.new_section("hostile_insert")?;
+            n.insert(&section, "Vector")
+        },
+    ),
     ("inserting an unknown mechanism", |n| {
         let section = n.new_section("hostile_unknown_mech")?;
         n.insert(&section, "no_such_mechanism")
     }),
-    ("range variable of a mechanism not inserted (SIGABRT)", |n| {
-        let section = n.new_section("hostile_range")?;
-        n.range(&section, "gnabar_hh", 0.5).map(drop)
-    }),
+    (
+        "range variable of a mechanism not inserted (SIGABRT)",
+        |n| {
+            let section = n.new_section("hostile_range")?;
+            n.range(&section, "gnabar_hh", 0.5).map(drop)
+        },
+    ),
     ("range variable outside the section", |n| {
         let section = n.new_section("hostile_range_x")?;
         n.range(&section, "v", 1.5).map(drop)
@@ -72,7 +78,8 @@ const CASES: &[(&str, Case)] = &[
     }),
     ("method with a wrong argument type (SIGABRT)", |n| {
         let vector = n.new_object("Vector", &[])?;
-        n.call_method(&vector, "resize", &[Arg::Str("abc")]).map(drop)
+        n.call_method(&vector, "resize", &[Arg::Str("abc")])
+            .map(drop)
     }),
     ("method with too few arguments", |n| {
         let vector = n.new_object("Vector", &[])?;
@@ -84,13 +91,18 @@ const CASES: &[(&str, Case)] = &[
     }),
     ("recording a number instead of a pointer", |n| {
         let vector = n.new_object("Vector", &[])?;
-        n.call_method(&vector, "record", &[Arg::Number(4.0)]).map(drop)
+        n.call_method(&vector, "record", &[Arg::Number(4.0)])
+            .map(drop)
     }),
     ("recording a HOC variable by address (wrong pointer)", |n| {
         n.hoc("hostile_user_variable = 1")?;
         let vector = n.new_object("Vector", &[])?;
-        n.call_method(&vector, "record", &[Arg::VariableRef("hostile_user_variable")])
-            .map(drop)
+        n.call_method(
+            &vector,
+            "record",
+            &[Arg::VariableRef("hostile_user_variable")],
+        )
+        .map(drop)
     }),
     ("calling a variable as a function", |n| {
         n.call_function("celsius", &[]).map(drop)
@@ -113,7 +125,9 @@ const CASES: &[(&str, Case)] = &[
     ("global name with HOC code in it", |n| {
         n.global("celsius; quit()").map(drop)
     }),
-    ("NaN as a global value", |n| n.set_global("celsius", f64::NAN)),
+    ("NaN as a global value", |n| {
+        n.set_global("celsius", f64::NAN)
+    }),
     ("non-positive and non-finite geometry", |n| {
         let section = n.new_section("hostile_geometry")?;
         for bad in [0.0, -3.0, f64::NAN, f64::INFINITY] {
@@ -123,18 +137,23 @@ const CASES: &[(&str, Case)] = &[
         }
         n.set_segment_count(&section, 0)
     }),
-    ("name with a NUL byte", |n| n.new_section("bad\0name").map(drop)),
+    ("name with a NUL byte", |n| {
+        n.new_section("bad\0name").map(drop)
+    }),
     ("connecting a section to itself", |n| {
         let section = n.new_section("hostile_self")?;
         n.connect(&section, &section, 1.0)
     }),
-    ("using a section deleted through HOC (dangling pointer)", |n| {
-        let section = n.new_section("hostile_deleted")?;
-        n.push_section(&section)?;
-        n.hoc("delete_section()")?;
-        assert!(!section.is_alive());
-        n.set_length(&section, 10.0)
-    }),
+    (
+        "using a section deleted through HOC (dangling pointer)",
+        |n| {
+            let section = n.new_section("hostile_deleted")?;
+            n.push_section(&section)?;
+            n.hoc("delete_section()")?;
+            assert!(!section.is_alive());
+            n.set_length(&section, 10.0)
+        },
+    ),
 ];
 
 #[test]
@@ -142,7 +161,10 @@ fn every_hostile_input_is_an_error_and_neuron_keeps_working() {
     let (neuron, _turn) = common::neuron();
     for (name, case) in CASES {
         let outcome = case(neuron);
-        assert!(outcome.is_err(), "{name}: expected an error, got {outcome:?}");
+        assert!(
+            outcome.is_err(),
+            "{name}: expected an error, got {outcome:?}"
+        );
         let message = outcome.unwrap_err().to_string();
         assert!(!message.is_empty(), "{name}: the error has a message");
         neuron
@@ -157,11 +179,21 @@ fn every_kind_of_function_can_be_called() {
     let (neuron, _turn) = common::neuron();
     let root = neuron.call_function("sqrt", &[Arg::Number(16.0)]).unwrap();
     assert_eq!(root.as_number(), Some(4.0));
-    neuron.hoc("func hostile_twice() { return 2 * $1 }").unwrap();
-    let twice = neuron.call_function("hostile_twice", &[Arg::Number(21.0)]).unwrap();
+    neuron
+        .hoc("func hostile_twice() { return 2 * $1 }")
+        .unwrap();
+    let twice = neuron
+        .call_function("hostile_twice", &[Arg::Number(21.0)])
+        .unwrap();
     assert_eq!(twice.as_number(), Some(42.0));
-    neuron.hoc("obfunc hostile_vector() { return new Vector(3) }").unwrap();
-    let vector = neuron.call_function("hostile_vector", &[]).unwrap().into_object().unwrap();
+    neuron
+        .hoc("obfunc hostile_vector() { return new Vector(3) }")
+        .unwrap();
+    let vector = neuron
+        .call_function("hostile_vector", &[])
+        .unwrap()
+        .into_object()
+        .unwrap();
     assert_eq!(neuron.vector_data(&vector).unwrap(), vec![0.0; 3]);
     let section = neuron.new_section("callable_section").unwrap();
     neuron.push_section(&section).unwrap();
@@ -174,7 +206,10 @@ fn every_kind_of_function_can_be_called() {
 fn errors_say_what_was_wrong() {
     let (neuron, _turn) = common::neuron();
     let unknown = neuron.new_object("NoSuchClass", &[]).unwrap_err();
-    assert!(matches!(unknown, NrnError::UnknownName { .. }), "{unknown:?}");
+    assert!(
+        matches!(unknown, NrnError::UnknownName { .. }),
+        "{unknown:?}"
+    );
     assert!(unknown.to_string().contains("NoSuchClass"));
 
     let syntax = neuron.hoc("x = = 1").unwrap_err();

@@ -18,8 +18,10 @@ pub fn attach(py: Python<'_>) -> PatchResult<&'static Neuron> {
         .map(|dir| dir.join(".data").join("lib"))
         .unwrap_or_default();
     let version = py.version_info();
-    let python_library =
-        library_dir.join(format!("libnrnpython{}.{}.so", version.major, version.minor));
+    let python_library = library_dir.join(format!(
+        "libnrnpython{}.{}.so",
+        version.major, version.minor
+    ));
     Ok(Neuron::attach(
         &library_dir.join("libnrniv.so"),
         Some(&python_library),

@@ -40,14 +40,23 @@ impl PythonHocInterpreter {
     }
 
     /// Anything Patch does not define comes from `neuron.h`.
-    fn __getattr__<'py>(&self, py: Python<'py>, name: &Bound<'py, PyString>) -> PatchResult<Bound<'py, PyAny>> {
+    fn __getattr__<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+    ) -> PatchResult<Bound<'py, PyAny>> {
         let h = self.h(py)?;
         h.getattr(name).map_err(|_| self.unknown(py, name).into())
     }
 
     /// Sets a NEURON variable. Names NEURON does not have are refused rather than stored,
     /// so a typo such as `p.celcius = 37` cannot go unnoticed.
-    fn __setattr__(&self, py: Python<'_>, name: &Bound<'_, PyString>, value: &Bound<'_, PyAny>) -> PatchResult<()> {
+    fn __setattr__(
+        &self,
+        py: Python<'_>,
+        name: &Bound<'_, PyString>,
+        value: &Bound<'_, PyAny>,
+    ) -> PatchResult<()> {
         let h = self.h(py)?;
         if h.hasattr(name)? {
             Ok(h.setattr(name, value)?)

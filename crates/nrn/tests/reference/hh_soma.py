@@ -17,5 +17,5 @@ time = h.Vector().record(h._ref_t)
 h.dt = 0.025
 h.finitialize(-65)
 h.continuerun(40)
-for t, v in zip(time, voltage):
+for t, v in zip(time, voltage, strict=True):
     print(f"TRACE {t!r} {v!r}")
