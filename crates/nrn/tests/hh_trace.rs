@@ -21,6 +21,13 @@ fn plain_neuron_trace() -> (Vec<f64>, Vec<f64>) {
         .unzip()
 }
 
+fn max_difference(ours: &[f64], reference: &[f64]) -> f64 {
+    ours.iter()
+        .zip(reference)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max)
+}
+
 #[test]
 fn hh_soma_matches_plain_neuron_within_1e_9_mv() {
     let (neuron, _turn) = common::neuron();
@@ -30,18 +37,8 @@ fn hh_soma_matches_plain_neuron_within_1e_9_mv() {
     assert_eq!(trace.time.len(), 1601, "40 ms at dt 0.025 plus t = 0");
     assert_eq!(trace.time.len(), time.len());
     assert_eq!(trace.voltage.len(), voltage.len());
-    let time_error = trace
-        .time
-        .iter()
-        .zip(&time)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
-    let voltage_error = trace
-        .voltage
-        .iter()
-        .zip(&voltage)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
+    let time_error = max_difference(&trace.time, &time);
+    let voltage_error = max_difference(&trace.voltage, &voltage);
     assert!(time_error <= 1e-12, "time differs by {time_error} ms");
     assert!(
         voltage_error <= 1e-9,
