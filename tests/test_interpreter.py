@@ -37,11 +37,12 @@ def test_stdrun_is_loaded(run_python):
 
 
 def test_everything_else_falls_through_to_neuron_h():
-    assert p.Vector is h.Vector
     section = p.Section(name="fallthrough")
-    assert isinstance(section, neuron.nrn.Section)
+    assert isinstance(section.__neuron__(), neuron.nrn.Section)
     assert section.name() == "fallthrough"
     assert p.dt == h.dt
+    assert p.Vector([1, 2, 3]).sum() == 6
+    assert p.List().count() == 0
 
 
 def test_setting_a_neuron_variable_sets_it_in_neuron():

@@ -18,3 +18,20 @@ pub fn capture_output<R>(py: Python<'_>, body: impl FnOnce() -> R) -> PyResult<(
     let text = text.cast::<PyString>()?.to_cow()?.into_owned();
     Ok((result, text))
 }
+
+/// Runs a call into NEURON's Python layer: NEURON's printed error report goes into the
+/// `HocError` it becomes; on success whatever NEURON printed is passed on to stdout.
+pub fn neuron_call<'py, T>(py: Python<'py>, body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    let (result, output) = capture_output(py, body)?;
+    match result {
+        Ok(value) => {
+            if !output.is_empty() {
+                py.import("sys")?
+                    .getattr("stdout")?
+                    .call_method1("write", (output,))?;
+            }
+            Ok(value)
+        }
+        Err(error) => Err(crate::errors::hoc_exception(py, error, &output)),
+    }
+}

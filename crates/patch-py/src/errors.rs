@@ -90,6 +90,67 @@ fn with_neuron_output(message: &str, neuron_output: &str) -> String {
     }
 }
 
+/// NEURON's own `RuntimeError` ("hocobj_call error: hoc_execerror: ...") as a `HocError`
+/// with the reason and what NEURON printed; other exceptions pass through.
+pub fn hoc_exception(py: Python<'_>, error: PyErr, neuron_output: &str) -> PyErr {
+    typed_hoc_exception(py, error, neuron_output, "HocError")
+}
+
+fn typed_hoc_exception(py: Python<'_>, error: PyErr, neuron_output: &str, class: &str) -> PyErr {
+    let is_patch_error = exception_class(py, "PatchError")
+        .map(|patch_error| error.is_instance(py, &patch_error))
+        .unwrap_or(false);
+    if is_patch_error || !error.is_instance_of::<pyo3::exceptions::PyRuntimeError>(py) {
+        return error;
+    }
+    let reason = clean_neuron_message(&error.value(py).to_string());
+    let message = with_neuron_output(&reason, neuron_output);
+    match exception_class(py, class) {
+        Ok(class) => {
+            let typed = PyErr::from_type(class, message);
+            typed.set_cause(py, Some(error));
+            typed
+        }
+        Err(import_error) => import_error,
+    }
+}
+
+/// Recording something that cannot be recorded.
+pub fn record_error(py: Python<'_>, target: &Bound<'_, PyAny>, error: PyErr) -> PyErr {
+    let what = target
+        .repr()
+        .map(|text| text.to_string())
+        .unwrap_or_else(|_| "the target".to_string());
+    let typed = typed_hoc_exception(py, error, "", "HocRecordError");
+    let reason = typed.value(py).to_string();
+    match exception_class(py, "HocRecordError") {
+        Ok(class) if typed.is_instance(py, &class) => PyErr::from_type(
+            class,
+            format!(
+                "cannot record {what}: {reason}\nRecord a Section, a Segment, a point process or a `_ref_` pointer such as `p._ref_t`."
+            ),
+        ),
+        _ => typed,
+    }
+}
+
+/// A misuse of NEURON's section stack.
+pub fn section_access_error(py: Python<'_>, message: &str) -> PyErr {
+    match exception_class(py, "HocSectionAccessError") {
+        Ok(class) => PyErr::from_type(class, message.to_string()),
+        Err(import_error) => import_error,
+    }
+}
+
+/// NEURON prefixes its messages with where they were raised.
+fn clean_neuron_message(message: &str) -> String {
+    let mut message = message.trim();
+    for prefix in ["hocobj_call error: ", "hoc_execerror: "] {
+        message = message.strip_prefix(prefix).unwrap_or(message);
+    }
+    message.to_string()
+}
+
 fn exception_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyType>> {
     static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
     let module = MODULE.get_or_try_init(py, || py.import("patch.exceptions").map(Bound::unbind))?;
@@ -99,6 +160,15 @@ fn exception_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyTy
 #[cfg(test)]
 mod tests {
     use super::with_neuron_output;
+
+    #[test]
+    fn neuron_prefixes_are_removed() {
+        assert_eq!(
+            super::clean_neuron_message("hocobj_call error: hoc_execerror: bad stack"),
+            "bad stack"
+        );
+        assert_eq!(super::clean_neuron_message("plain"), "plain");
+    }
 
     #[test]
     fn neuron_output_adds_only_new_lines() {

@@ -1,33 +1,57 @@
-use pyo3::exceptions::PyAttributeError;
+use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::attach::attach;
-use crate::capture::capture_output;
-use crate::errors::{PatchErr, PatchResult};
-use crate::suggest::closest;
+use crate::capture::{capture_output, neuron_call};
+use crate::errors::{section_access_error, PatchErr, PatchResult};
+use crate::objects::base::{patch_attribute, unknown_attribute};
+use crate::objects::classes::is_point_process_name;
+use crate::objects::neuron_types::neuron_types;
+use crate::objects::point_process::PointProcessFactory;
+use crate::objects::registry::{unwrap, wrap};
 
 /// Patch's HOC interpreter `p`: everything `neuron.h` has, with stdrun loaded, Patch's
-/// defaults, loud errors for typos, and (as later layers add them) wrapped objects.
+/// defaults, loud errors for typos, and NEURON objects handed out as Patch objects.
 #[pyclass(module = "patch.interpreter", subclass)]
 pub struct PythonHocInterpreter {
     h: Option<Py<PyAny>>,
+    time: Option<Py<PyAny>>,
+    /// `p.time` was asked for before any section existed: record at initialisation.
+    time_pending: bool,
 }
 
 /// Patch's default temperature, as in nrn-patch (NEURON's own is 6.3 degC).
 const DEFAULT_CELSIUS: f64 = 32.0;
+
+/// The section NEURON currently accesses, or a `HocSectionAccessError` saying how to
+/// get one.
+pub fn accessed_section(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    let h = neuron_types(py)?.h.bind(py);
+    match h.call_method0("cas") {
+        Ok(section) => wrap(section),
+        Err(_) => Err(section_access_error(
+            py,
+            "no section is accessed: create a Section first, or pass the section to use",
+        )),
+    }
+}
 
 #[pymethods]
 impl PythonHocInterpreter {
     #[new]
     fn new(py: Python<'_>) -> PatchResult<PythonHocInterpreter> {
         let neuron = attach(py)?;
-        let h = py.import("neuron")?.getattr("h")?.unbind();
+        let h = neuron_types(py)?.h.clone_ref(py);
         let (loaded, output) = capture_output(py, || neuron.load_file("stdrun.hoc"))?;
         loaded.map_err(|error| PatchErr::with_output(error, output))?;
         neuron.set_global("celsius", DEFAULT_CELSIUS)?;
-        Ok(PythonHocInterpreter { h: Some(h) })
+        Ok(PythonHocInterpreter {
+            h: Some(h),
+            time: None,
+            time_pending: false,
+        })
     }
 
     /// Runs HOC code; a HOC error raises `HocError` with NEURON's message, where
@@ -39,14 +63,22 @@ impl PythonHocInterpreter {
         Ok(true)
     }
 
-    /// Anything Patch does not define comes from `neuron.h`.
+    /// Anything Patch does not define comes from `neuron.h`, as Patch objects: point
+    /// processes get factories that place them on sections.
     fn __getattr__<'py>(
         &self,
         py: Python<'py>,
         name: &Bound<'py, PyString>,
     ) -> PatchResult<Bound<'py, PyAny>> {
         let h = self.h(py)?;
-        h.getattr(name).map_err(|_| self.unknown(py, name).into())
+        let text = name.to_str()?;
+        if is_point_process_name(py, text)? {
+            return Ok(Bound::new(py, PointProcessFactory::new(text))?.into_any());
+        }
+        match h.getattr_opt(name)? {
+            Some(value) => Ok(patch_attribute(value)?),
+            None => Err(unknown_attribute("NEURON", &h, name).into()),
+        }
     }
 
     /// Sets a NEURON variable. Names NEURON does not have are refused rather than stored,
@@ -59,9 +91,9 @@ impl PythonHocInterpreter {
     ) -> PatchResult<()> {
         let h = self.h(py)?;
         if h.hasattr(name)? {
-            Ok(h.setattr(name, value)?)
+            Ok(h.setattr(name, unwrap(value)?)?)
         } else {
-            Err(self.unknown(py, name).into())
+            Err(unknown_attribute("NEURON", &h, name).into())
         }
     }
 
@@ -87,12 +119,118 @@ impl PythonHocInterpreter {
         "<patch interpreter p: NEURON's h with Patch's sugar>"
     }
 
+    /// The accessed section as a Patch section.
+    fn cas<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        accessed_section(py)
+    }
+
+    /// `SectionRef(section)` or `SectionRef(sec=section)`; no section means the accessed one.
+    #[pyo3(signature = (*args, sec = None))]
+    #[allow(non_snake_case)]
+    fn SectionRef<'py>(
+        &self,
+        args: &Bound<'py, PyTuple>,
+        sec: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = args.py();
+        let section =
+            match (args.len(), sec) {
+                (0, Some(section)) => section,
+                (0, None) => accessed_section(py)?,
+                (1, None) => args.get_item(0)?,
+                _ => return Err(PyTypeError::new_err(
+                    "SectionRef takes one section: SectionRef(section) or SectionRef(sec=section)",
+                )),
+            };
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("sec", unwrap(&section)?)?;
+        let h = self.h(py)?;
+        let reference = neuron_call(py, || h.getattr("SectionRef")?.call((), Some(&kwargs)))?;
+        wrap(reference)
+    }
+
+    /// A Vector recording `target` (a section, segment, point process or pointer).
+    fn record<'py>(&self, target: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let py = target.py();
+        let vector = wrap(self.h(py)?.call_method0("Vector")?)?;
+        vector.call_method1("record", (target,))
+    }
+
+    /// The simulation's time points: one Vector recording `t`, the same on every access.
+    #[getter]
+    fn time<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(time) = &self.time {
+            return Ok(time.bind(py).clone());
+        }
+        let h = self.h(py)?;
+        let vector = wrap(h.call_method0("Vector")?)?;
+        self.time = Some(vector.clone().unbind());
+        self.time_pending = true;
+        self.start_time_recording(py)?;
+        Ok(vector)
+    }
+
+    /// `finitialize(v)`: initialise the simulation, at `v` mV if given.
+    #[pyo3(signature = (v = None))]
+    fn finitialize(&mut self, py: Python<'_>, v: Option<f64>) -> PyResult<()> {
+        self.start_time_recording(py)?;
+        let h = self.h(py)?;
+        neuron_call(py, || match v {
+            Some(v) => h.call_method1("finitialize", (v,)),
+            None => h.call_method0("finitialize"),
+        })?;
+        Ok(())
+    }
+
+    /// Initialises and runs until `duration` ms (default: `p.tstop`).
+    #[pyo3(signature = (duration = None, v_init = None))]
+    fn run(&mut self, py: Python<'_>, duration: Option<f64>, v_init: Option<f64>) -> PyResult<()> {
+        let h = self.h(py)?;
+        if let Some(duration) = duration {
+            h.setattr("tstop", duration)?;
+        }
+        let tstop: f64 = h.getattr("tstop")?.extract()?;
+        self.finitialize(py, v_init)?;
+        neuron_call(py, || h.call_method1("continuerun", (tstop,)))?;
+        Ok(())
+    }
+
+    /// NEURON's `continuerun`: runs *until* `tstop` ms (not for `tstop` ms, unlike
+    /// nrn-patch 8), without initialising.
+    fn continuerun(&self, py: Python<'_>, tstop: f64) -> PyResult<()> {
+        let h = self.h(py)?;
+        let now: f64 = h.getattr("t")?.extract()?;
+        if tstop <= now {
+            let message = format!(
+                "continuerun({tstop}) ran nothing: the simulation is already at t = {now} ms. \
+                 continuerun runs until an absolute time; to run for a duration use \
+                 p.continuerun(p.t + duration)"
+            );
+            py.import("warnings")?.call_method1(
+                "warn",
+                (message, py.get_type::<pyo3::exceptions::PyUserWarning>(), 2),
+            )?;
+            return Ok(());
+        }
+        neuron_call(py, || h.call_method1("continuerun", (tstop,)))?;
+        Ok(())
+    }
+
+    /// One time step.
+    fn fadvance(&self, py: Python<'_>) -> PyResult<()> {
+        let h = self.h(py)?;
+        neuron_call(py, || h.call_method0("fadvance"))?;
+        Ok(())
+    }
+
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        visit.call(&self.h)
+        visit.call(&self.h)?;
+        visit.call(&self.time)
     }
 
     fn __clear__(&mut self) {
         self.h = None;
+        self.time = None;
     }
 }
 
@@ -104,18 +242,23 @@ impl PythonHocInterpreter {
             .ok_or_else(|| PyAttributeError::new_err("the interpreter was cleared"))
     }
 
-    fn unknown(&self, py: Python<'_>, name: &Bound<'_, PyString>) -> PyErr {
-        let names: Vec<String> = self
-            .h(py)
-            .and_then(|h| h.dir())
-            .and_then(|names| names.extract())
-            .unwrap_or_default();
-        let typo = name.to_string();
-        let suggestions = closest(&typo, names.iter().map(String::as_str));
-        let hint = match suggestions.as_slice() {
-            [] => String::new(),
-            names => format!(" Did you mean: {}?", names.join(", ")),
+    /// Recording `t` needs a section to exist (any section); without one, it waits for
+    /// the next initialisation.
+    fn start_time_recording(&mut self, py: Python<'_>) -> PyResult<()> {
+        let (Some(time), true) = (&self.time, self.time_pending) else {
+            return Ok(());
         };
-        PyAttributeError::new_err(format!("NEURON has no '{typo}'.{hint}"))
+        let h = self.h(py)?;
+        let any_section = h.call_method0("allsec")?.try_iter()?.next().transpose()?;
+        let Some(section) = any_section else {
+            return Ok(());
+        };
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("sec", section)?;
+        unwrap(time.bind(py))?
+            .getattr("record")?
+            .call((h.getattr("_ref_t")?,), Some(&kwargs))?;
+        self.time_pending = false;
+        Ok(())
     }
 }

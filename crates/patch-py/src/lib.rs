@@ -3,8 +3,10 @@
 
 mod attach;
 mod capture;
+mod core;
 mod errors;
 mod interpreter;
+mod objects;
 mod suggest;
 
 use pyo3::prelude::*;
@@ -15,5 +17,29 @@ fn _patch(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     module.add_class::<interpreter::PythonHocInterpreter>()?;
     module.add_function(wrap_pyfunction!(attach::neuron_features, module)?)?;
+
+    module.add_class::<objects::base::PythonHocObject>()?;
+    module.add_class::<objects::callable::HocCallable>()?;
+    module.add_class::<objects::section::Section>()?;
+    module.add_class::<objects::segment::Segment>()?;
+    module.add_class::<objects::section_ref::SectionRef>()?;
+    module.add_class::<objects::section_stack::PushedSection>()?;
+    module.add_class::<objects::point_process::PointProcess>()?;
+    module.add_class::<objects::point_process::PointProcessFactory>()?;
+    module.add_class::<objects::point_process::IClamp>()?;
+    module.add_class::<objects::point_process::SEClamp>()?;
+    module.add_class::<objects::vector::Vector>()?;
+    module.add_function(wrap_pyfunction!(objects::base::_rewrap, module)?)?;
+
+    module.add_function(wrap_pyfunction!(core::transform, module)?)?;
+    module.add_function(wrap_pyfunction!(core::transform_netcon, module)?)?;
+    module.add_function(wrap_pyfunction!(core::transform_record, module)?)?;
+    module.add_function(wrap_pyfunction!(core::transform_arc, module)?)?;
+    module.add_function(wrap_pyfunction!(core::is_section, module)?)?;
+    module.add_function(wrap_pyfunction!(core::is_segment, module)?)?;
+    module.add_function(wrap_pyfunction!(core::is_nrn_scalar, module)?)?;
+    module.add_function(wrap_pyfunction!(core::is_point_process, module)?)?;
+    module.add_function(wrap_pyfunction!(core::is_density_mechanism, module)?)?;
+    module.add_function(wrap_pyfunction!(core::assert_connectable, module)?)?;
     Ok(())
 }

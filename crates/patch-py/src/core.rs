@@ -1,0 +1,131 @@
+//! `patch.core`: the transform protocol and type checks, for Patch objects and raw NEURON
+//! objects alike.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
+
+use crate::attach::attach;
+use crate::objects::classes::{class_name, is_point_process_name};
+use crate::objects::neuron_types::{neuron_kind, neuron_types, NeuronKind};
+use crate::objects::point_process::PointProcess;
+use crate::objects::registry::{unwrap, wrap};
+use crate::objects::section::Section;
+use crate::objects::segment::Segment;
+use crate::objects::vector::record_pointer;
+
+/// The NEURON object behind `obj` (`obj.__neuron__()`), or `obj` itself.
+#[pyfunction]
+pub fn transform<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    unwrap(obj)
+}
+
+/// What a NetCon needs for `obj`: `obj.__netcon__()` (a section or segment gives its
+/// membrane potential pointer), else `transform(obj)`.
+#[pyfunction]
+pub fn transform_netcon<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let obj = patch_object(obj)?;
+    match obj.getattr_opt(pyo3::intern!(obj.py(), "__netcon__"))? {
+        Some(netcon) => netcon.call0(),
+        None => unwrap(&obj),
+    }
+}
+
+/// What `Vector.record` needs for `obj`: `obj.__record__()`, else `transform(obj)`.
+#[pyfunction]
+pub fn transform_record<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    record_pointer(&patch_object(obj)?)
+}
+
+/// The NEURON segment at `obj.__arc__(*args, **kwargs)` if `obj` has an arc (a section
+/// gives its middle), else `transform(obj)`.
+#[pyfunction]
+#[pyo3(signature = (obj, *args, **kwargs))]
+pub fn transform_arc<'py>(
+    obj: &Bound<'py, PyAny>,
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let obj = patch_object(obj)?;
+    match obj.getattr_opt(pyo3::intern!(obj.py(), "__arc__"))? {
+        Some(arc) => unwrap(&obj.call1((arc.call(args, kwargs)?,))?),
+        None => unwrap(&obj),
+    }
+}
+
+/// Whether `obj` is (or wraps) a NEURON section.
+#[pyfunction]
+pub fn is_section(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    Ok(neuron_kind(&unwrap(obj)?)? == NeuronKind::Section)
+}
+
+/// Whether `obj` is (or wraps) a NEURON segment.
+#[pyfunction]
+pub fn is_segment(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    Ok(neuron_kind(&unwrap(obj)?)? == NeuronKind::Segment)
+}
+
+/// Whether `obj` is a pointer to a NEURON number, such as `seg._ref_v`.
+#[pyfunction]
+pub fn is_nrn_scalar(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let py = obj.py();
+    if !obj.is_instance(neuron_types(py)?.hoc_object.bind(py))? {
+        return Ok(false);
+    }
+    let text = obj.str()?.to_string();
+    Ok(text.starts_with("data_handle<") || text.contains("pointer to hoc scalar"))
+}
+
+/// Whether `name_or_obj` names, is or wraps a point process or artificial cell.
+#[pyfunction]
+pub fn is_point_process(name_or_obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let py = name_or_obj.py();
+    if let Ok(name) = name_or_obj.extract::<String>() {
+        return is_point_process_name(py, &name);
+    }
+    let neuron = unwrap(name_or_obj)?;
+    if neuron_kind(&neuron)? != NeuronKind::Instance {
+        return Ok(false);
+    }
+    is_point_process_name(py, &class_name(&neuron)?)
+}
+
+/// Whether `name_or_obj` names or is a density mechanism (`hh`, `pas`, `seg.hh`).
+#[pyfunction]
+pub fn is_density_mechanism(name_or_obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let py = name_or_obj.py();
+    if let Ok(name) = name_or_obj.extract::<String>() {
+        return Ok(attach(py)?.kind_of(&name) == Some(nrn::SymbolKind::Mechanism));
+    }
+    let mechanism = py.import("nrn")?.getattr("Mechanism")?;
+    name_or_obj.is_instance(&mechanism)
+}
+
+/// Raises `NotConnectableError` unless `obj` can take part in a connection.
+#[pyfunction]
+#[pyo3(signature = (obj, label = None))]
+pub fn assert_connectable(obj: &Bound<'_, PyAny>, label: Option<&str>) -> PyResult<()> {
+    let py = obj.py();
+    let wrapped = patch_object(obj)?;
+    if wrapped.is_instance_of::<Section>()
+        || wrapped.is_instance_of::<Segment>()
+        || wrapped.is_instance_of::<PointProcess>()
+    {
+        return Ok(());
+    }
+    let what = match label {
+        Some(label) => label.to_string(),
+        None => obj.repr()?.to_string(),
+    };
+    let class = py
+        .import("patch.exceptions")?
+        .getattr("NotConnectableError")?;
+    Err(PyErr::from_type(
+        class.cast_into()?,
+        format!("{what} cannot be connected: use a Section, a Segment, a point process or an artificial cell"),
+    ))
+}
+
+/// Raw NEURON objects are treated as their Patch wrappers.
+fn patch_object<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    wrap(obj.clone())
+}

@@ -1,0 +1,342 @@
+use pyo3::basic::CompareOp;
+use pyo3::exceptions::{PyAttributeError, PyReferenceError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::{PyTraverseError, PyVisit};
+
+use super::callable::HocCallable;
+use super::neuron_types::{neuron_kind, NeuronKind};
+use super::registry::{call_unwrapped, unwrap, wrap, wrap_result};
+use crate::suggest::closest;
+
+/// The base of every Patch object: it holds a genuine NEURON object, forwards everything
+/// to it, and holds strong references to whatever the object depends on.
+#[pyclass(module = "patch.objects", subclass, dict, weakref)]
+pub struct PythonHocObject {
+    neuron: Option<Py<PyAny>>,
+    references: Vec<Py<PyAny>>,
+}
+
+impl PythonHocObject {
+    pub fn new(neuron: Bound<'_, PyAny>) -> PythonHocObject {
+        PythonHocObject {
+            neuron: Some(neuron.unbind()),
+            references: Vec::new(),
+        }
+    }
+
+    pub fn neuron_object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.neuron
+            .as_ref()
+            .map(|neuron| neuron.bind(py).clone())
+            .ok_or_else(|| PyReferenceError::new_err("this Patch object was cleared"))
+    }
+
+    /// Keeps `object` alive as long as this one lives.
+    pub fn keep(&mut self, object: &Bound<'_, PyAny>) -> PyResult<()> {
+        for existing in &self.references {
+            if existing.bind(object.py()).is(object) {
+                return Ok(());
+            }
+        }
+        self.references.push(object.clone().unbind());
+        Ok(())
+    }
+}
+
+/// A NEURON attribute as Patch hands it out.
+pub fn patch_attribute(value: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyAny>> {
+    let py = value.py();
+    match neuron_kind(&value)? {
+        NeuronKind::Callable => Ok(Bound::new(py, HocCallable::new(value))?.into_any()),
+        NeuronKind::Other
+            if value.is_callable() && !value.is_instance_of::<pyo3::types::PyType>() =>
+        {
+            Ok(Bound::new(py, HocCallable::new(value))?.into_any())
+        }
+        _ => wrap(value),
+    }
+}
+
+fn is_patch_class(class: &Bound<'_, pyo3::types::PyType>) -> PyResult<bool> {
+    let module = class.getattr(pyo3::intern!(class.py(), "__module__"))?;
+    Ok(module
+        .extract::<String>()
+        .is_ok_and(|module| module.starts_with("patch.")))
+}
+
+#[pymethods]
+impl PythonHocObject {
+    #[new]
+    fn py_new(neuron: Bound<'_, PyAny>) -> PyResult<PythonHocObject> {
+        Ok(PythonHocObject::new(unwrap(&neuron)?))
+    }
+
+    /// The genuine NEURON object.
+    fn __neuron__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.neuron_object(py)
+    }
+
+    /// Keeps a strong reference to `object` (once, however often it is added).
+    fn __ref__(&mut self, object: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.keep(object)
+    }
+
+    /// Drops the reference to `object`; returns whether there was one.
+    fn __deref__(&mut self, object: &Bound<'_, PyAny>) -> bool {
+        let before = self.references.len();
+        self.references
+            .retain(|existing| !existing.bind(object.py()).is(object));
+        self.references.len() != before
+    }
+
+    fn __getattr__<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let neuron = self.neuron_object(py)?;
+        match neuron.getattr_opt(name)? {
+            Some(value) => patch_attribute(value),
+            None => Err(unknown_attribute(&neuron.str()?.to_string(), &neuron, name)),
+        }
+    }
+
+    /// NEURON's attributes are set on NEURON's object. Other names are refused, so that
+    /// a typo cannot be stored silently; subclasses made in Python may store their own.
+    fn __setattr__(
+        slf: &Bound<'_, Self>,
+        name: &Bound<'_, PyString>,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let py = slf.py();
+        let class = slf.get_type();
+        if let Some(descriptor) = class.getattr_opt(name)? {
+            if descriptor.hasattr(pyo3::intern!(py, "__set__"))? {
+                descriptor.call_method1(pyo3::intern!(py, "__set__"), (slf, value))?;
+                return Ok(());
+            }
+        }
+        let neuron = slf.borrow().neuron_object(py)?;
+        if neuron.hasattr(name)? {
+            return neuron.setattr(name, unwrap(value)?);
+        }
+        let instance_dict = slf.getattr(pyo3::intern!(py, "__dict__"))?;
+        if instance_dict.contains(name)? || !is_patch_class(&class)? {
+            return instance_dict.set_item(name, value);
+        }
+        Err(unknown_attribute(&neuron.str()?.to_string(), &neuron, name))
+    }
+
+    fn __delattr__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<()> {
+        let instance_dict = slf.getattr(pyo3::intern!(slf.py(), "__dict__"))?;
+        if instance_dict.contains(name)? {
+            return instance_dict.del_item(name);
+        }
+        Err(PyAttributeError::new_err(format!(
+            "'{name}' is NEURON's and cannot be deleted"
+        )))
+    }
+
+    fn __dir__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyList>> {
+        let py = slf.py();
+        let names = slf.borrow().neuron_object(py)?.dir()?;
+        let own = slf.get_type().dir()?;
+        let instance = slf
+            .getattr(pyo3::intern!(py, "__dict__"))?
+            .cast_into::<PyDict>()?
+            .keys();
+        for name in own.iter().chain(instance.iter()) {
+            if !names.contains(&name)? {
+                names.append(name)?;
+            }
+        }
+        names.sort()?;
+        Ok(names)
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let neuron = slf.borrow().neuron_object(slf.py())?;
+        Ok(format!(
+            "<patch {} {}>",
+            slf.get_type().qualname()?,
+            neuron.str()?
+        ))
+    }
+
+    fn __str__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.neuron_object(py)?.str()?.to_cow()?.into_owned())
+    }
+
+    fn __richcmp__<'py>(
+        &self,
+        other: &Bound<'py, PyAny>,
+        op: CompareOp,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let neuron = self.neuron_object(other.py())?;
+        wrap(neuron.rich_compare(unwrap(other)?, op)?)
+    }
+
+    fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
+        self.neuron_object(py)?.hash()
+    }
+
+    fn __bool__(&self, py: Python<'_>) -> PyResult<bool> {
+        let neuron = self.neuron_object(py)?;
+        // NEURON objects without a length (a NetCon, an IClamp) are always true.
+        match neuron.len() {
+            Ok(length) => Ok(length > 0),
+            Err(_) => neuron.is_truthy(),
+        }
+    }
+
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        self.neuron_object(py)?.len()
+    }
+
+    fn __getitem__<'py>(&self, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        wrap(self.neuron_object(key.py())?.get_item(unwrap(key)?)?)
+    }
+
+    fn __setitem__(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.neuron_object(key.py())?
+            .set_item(unwrap(key)?, unwrap(value)?)
+    }
+
+    fn __contains__(&self, item: &Bound<'_, PyAny>) -> PyResult<bool> {
+        self.neuron_object(item.py())?.contains(unwrap(item)?)
+    }
+
+    fn __iter__(&self, py: Python<'_>) -> PyResult<WrappingIterator> {
+        Ok(WrappingIterator {
+            inner: Some(self.neuron_object(py)?.try_iter()?.into_any().unbind()),
+        })
+    }
+
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __call__<'py>(
+        &self,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        call_unwrapped(&self.neuron_object(args.py())?, args, kwargs)
+    }
+
+    fn __add__<'py>(&self, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        wrap(self.neuron_object(other.py())?.add(unwrap(other)?)?)
+    }
+
+    fn __radd__<'py>(&self, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        wrap(unwrap(other)?.add(self.neuron_object(other.py())?)?)
+    }
+
+    fn __sub__<'py>(&self, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        wrap(self.neuron_object(other.py())?.sub(unwrap(other)?)?)
+    }
+
+    fn __rsub__<'py>(&self, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        wrap(unwrap(other)?.sub(self.neuron_object(other.py())?)?)
+    }
+
+    fn __mul__<'py>(&self, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        wrap(self.neuron_object(other.py())?.mul(unwrap(other)?)?)
+    }
+
+    fn __rmul__<'py>(&self, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        wrap(unwrap(other)?.mul(self.neuron_object(other.py())?)?)
+    }
+
+    fn __truediv__<'py>(&self, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        wrap(self.neuron_object(other.py())?.div(unwrap(other)?)?)
+    }
+
+    fn __rtruediv__<'py>(&self, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        wrap(unwrap(other)?.div(self.neuron_object(other.py())?)?)
+    }
+
+    fn __neg__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        wrap(self.neuron_object(py)?.neg()?)
+    }
+
+    /// Pickles the NEURON object (where NEURON can) and wraps it again on loading.
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyAny>,))> {
+        let rewrap = py.import("patch._patch")?.getattr("_rewrap")?;
+        Ok((rewrap, (self.neuron_object(py)?,)))
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.neuron)?;
+        for reference in &self.references {
+            visit.call(reference)?;
+        }
+        Ok(())
+    }
+
+    fn __clear__(&mut self) {
+        self.neuron = None;
+        self.references.clear();
+    }
+}
+
+/// Iterates a NEURON object, handing out Patch objects.
+#[pyclass(module = "patch.objects")]
+pub struct WrappingIterator {
+    inner: Option<Py<PyAny>>,
+}
+
+#[pymethods]
+impl WrappingIterator {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some(inner) = &self.inner else {
+            return Ok(None);
+        };
+        let mut iterator = inner
+            .bind(py)
+            .clone()
+            .cast_into::<pyo3::types::PyIterator>()?;
+        match iterator.next() {
+            Some(item) => Ok(Some(wrap(item?)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.inner)
+    }
+
+    fn __clear__(&mut self) {
+        self.inner = None;
+    }
+}
+
+/// Rebuilds a Patch object from its unpickled NEURON object.
+#[pyfunction]
+pub fn _rewrap(neuron: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyAny>> {
+    wrap_result(neuron)
+}
+
+/// An `AttributeError` for `name` on `owner`, naming the closest attributes it does have.
+pub fn unknown_attribute(
+    what: &str,
+    owner: &Bound<'_, PyAny>,
+    name: &Bound<'_, PyString>,
+) -> PyErr {
+    let names: Vec<String> = owner
+        .dir()
+        .and_then(|names| names.extract())
+        .unwrap_or_default();
+    let typo = name.to_string();
+    let suggestions = closest(&typo, names.iter().map(String::as_str));
+    let hint = match suggestions.as_slice() {
+        [] => String::new(),
+        names => format!(" Did you mean: {}?", names.join(", ")),
+    };
+    PyAttributeError::new_err(format!("{what} has no attribute '{typo}'.{hint}"))
+}

@@ -1,0 +1,13 @@
+//! Patch's wrappers of NEURON objects.
+
+pub mod base;
+pub mod callable;
+pub mod classes;
+pub mod neuron_types;
+pub mod point_process;
+pub mod registry;
+pub mod section;
+pub mod section_ref;
+pub mod section_stack;
+pub mod segment;
+pub mod vector;

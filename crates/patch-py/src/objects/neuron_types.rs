@@ -1,0 +1,83 @@
+//! NEURON's Python types, looked up once.
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyType;
+
+pub struct NeuronTypes {
+    pub hoc_object: Py<PyType>,
+    /// The metaclass of NEURON's per-class types (`hoc.Vector`, ...).
+    pub hoc_class: Py<PyType>,
+    pub section: Py<PyType>,
+    pub segment: Py<PyType>,
+    pub h: Py<PyAny>,
+}
+
+pub fn neuron_types(py: Python<'_>) -> PyResult<&NeuronTypes> {
+    static TYPES: PyOnceLock<NeuronTypes> = PyOnceLock::new();
+    TYPES.get_or_try_init(py, || {
+        let nrn = py.import("nrn")?;
+        let hoc = py.import("hoc")?;
+        Ok(NeuronTypes {
+            hoc_object: hoc.getattr("HocObject")?.cast_into::<PyType>()?.unbind(),
+            hoc_class: hoc.getattr("HocClass")?.cast_into::<PyType>()?.unbind(),
+            section: nrn.getattr("Section")?.cast_into::<PyType>()?.unbind(),
+            segment: nrn.getattr("Segment")?.cast_into::<PyType>()?.unbind(),
+            h: py.import("neuron")?.getattr("h")?.unbind(),
+        })
+    })
+}
+
+/// What kind of NEURON value a Python object is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum NeuronKind {
+    Section,
+    Segment,
+    /// An instance of a HOC class: Vector, IClamp, NetCon, ...
+    Instance,
+    /// A HOC function, method or class: calling it runs NEURON.
+    Callable,
+    /// A pointer (`_ref_v`) or any other HOC value that is not an object.
+    Pointer,
+    /// Not a NEURON object at all.
+    Other,
+}
+
+pub fn neuron_kind(object: &Bound<'_, PyAny>) -> PyResult<NeuronKind> {
+    let types = neuron_types(object.py())?;
+    let py = object.py();
+    if object.is_instance(types.section.bind(py))? {
+        return Ok(NeuronKind::Section);
+    }
+    if object.is_instance(types.segment.bind(py))? {
+        return Ok(NeuronKind::Segment);
+    }
+    if object.is_instance(types.hoc_class.bind(py))? {
+        return Ok(NeuronKind::Callable);
+    }
+    if !object.is_instance(types.hoc_object.bind(py))? {
+        return Ok(NeuronKind::Other);
+    }
+    // HocObject covers instances, functions, classes and pointers alike; NEURON names
+    // functions and classes `name()` and instances `Class[index]`.
+    let name = object.repr()?;
+    let name = name.to_cow()?;
+    Ok(if name.ends_with("()") {
+        NeuronKind::Callable
+    } else if is_instance_name(&name) {
+        NeuronKind::Instance
+    } else {
+        NeuronKind::Pointer
+    })
+}
+
+/// `Vector[12]`, but not `SectionRef[0].child[?]` (an array of a HOC object).
+fn is_instance_name(name: &str) -> bool {
+    let Some((class, index)) = name.strip_suffix(']').and_then(|name| name.split_once('[')) else {
+        return false;
+    };
+    !class.is_empty()
+        && class.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !index.is_empty()
+        && index.chars().all(|c| c.is_ascii_digit())
+}

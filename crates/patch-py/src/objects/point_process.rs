@@ -1,0 +1,398 @@
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::{PyTraverseError, PyVisit};
+
+use super::base::PythonHocObject;
+use super::neuron_types::neuron_types;
+use super::registry::{unwrap, unwrap_args, wrap};
+use super::section::keep_each_other;
+use crate::capture::neuron_call;
+
+/// A point process or artificial cell (ExpSyn, NetStim, IntFire1, your own mechanisms).
+#[pyclass(module = "patch.objects", extends = PythonHocObject, subclass)]
+pub struct PointProcess {}
+
+impl PointProcess {
+    fn initializer(object: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<PointProcess>> {
+        Ok(
+            PyClassInitializer::from(PythonHocObject::new(unwrap(&object)?))
+                .add_subclass(PointProcess {}),
+        )
+    }
+}
+
+#[pymethods]
+impl PointProcess {
+    #[new]
+    fn py_new(object: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<PointProcess>> {
+        PointProcess::initializer(object)
+    }
+
+    /// Recording a point process records its current.
+    fn __record__<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        slf.as_super()
+            .neuron_object(py)?
+            .getattr(pyo3::intern!(py, "_ref_i"))
+    }
+
+    /// The segment it sits on, or None (artificial cells and unplaced processes).
+    #[getter]
+    fn segment<'py>(slf: PyRef<'py, Self>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let py = slf.py();
+        let neuron = slf.as_super().neuron_object(py)?;
+        match neuron.getattr_opt(pyo3::intern!(py, "get_segment"))? {
+            Some(get_segment) => {
+                let segment = get_segment.call0()?;
+                Ok((!segment.is_none()).then(|| wrap(segment)).transpose()?)
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+/// Creates `h.<class>` on `target` (a Section means its middle), wraps it, and makes it
+/// and its section keep each other alive.
+pub fn new_point_process<'py>(
+    py: Python<'py>,
+    class: &str,
+    target: &Bound<'py, PyAny>,
+    args: Option<&Bound<'py, PyTuple>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut call_args = Vec::new();
+    let mut section = None;
+    if !target.is_none() {
+        let segment = located_segment(target)?;
+        section = Some(wrap(segment.getattr(pyo3::intern!(py, "sec"))?)?);
+        call_args.push(segment);
+    }
+    if let Some(args) = args {
+        call_args.extend(unwrap_args(args)?.iter());
+    }
+    let h = neuron_types(py)?.h.bind(py);
+    let class = h.getattr(class)?;
+    let call_args = PyTuple::new(py, call_args)?;
+    let process = neuron_call(py, || class.call1(call_args))?;
+    let process = wrap(process)?;
+    if let Some(section) = section {
+        keep_each_other(&section, &process)?;
+    }
+    Ok(process)
+}
+
+/// The NEURON segment a target means: a segment, or the `__arc__` point of a section.
+fn located_segment<'py>(target: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let py = target.py();
+    let types = neuron_types(py)?;
+    let located = match target.getattr_opt(pyo3::intern!(py, "__arc__"))? {
+        Some(arc) => target.call1((arc.call0()?,))?,
+        None => target.clone(),
+    };
+    let located = unwrap(&located)?;
+    if located.is_instance(types.section.bind(py))? {
+        return located.call1((0.5,));
+    }
+    if located.is_instance(types.segment.bind(py))? {
+        return Ok(located);
+    }
+    Err(PyTypeError::new_err(format!(
+        "a point process goes on a Section or a Segment, not on {}",
+        located.get_type().name()?
+    )))
+}
+
+/// `p.ExpSyn`, `p.NetStim`, ...: `p.<Name>(target=None, *args, **attributes)`.
+#[pyclass(module = "patch.objects", frozen)]
+pub struct PointProcessFactory {
+    name: String,
+}
+
+impl PointProcessFactory {
+    pub fn new(name: &str) -> PointProcessFactory {
+        PointProcessFactory {
+            name: name.to_string(),
+        }
+    }
+}
+
+#[pymethods]
+impl PointProcessFactory {
+    /// `target` is a Section (its middle) or a Segment; for nrn-patch code, a number is
+    /// the position `x` on `sec` (or on the accessed section). Keyword arguments set
+    /// attributes of the new process.
+    #[pyo3(signature = (target = None, *args, x = None, sec = None, **attributes))]
+    fn __call__<'py>(
+        &self,
+        py: Python<'py>,
+        target: Option<Bound<'py, PyAny>>,
+        args: &Bound<'py, PyTuple>,
+        x: Option<f64>,
+        sec: Option<Bound<'py, PyAny>>,
+        attributes: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let target = placement(py, target, x, sec, self.is_clamp())?;
+        let process = new_point_process(py, &self.name, &target, Some(args))?;
+        self.apply_defaults(&process)?;
+        if let Some(attributes) = attributes {
+            for (name, value) in attributes {
+                process.setattr(name.cast::<PyString>()?, value)?;
+            }
+        }
+        Ok(process)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<patch factory of {} point processes>", self.name)
+    }
+}
+
+impl PointProcessFactory {
+    fn is_clamp(&self) -> bool {
+        matches!(self.name.as_str(), "IClamp" | "SEClamp")
+    }
+
+    /// nrn-patch's visible defaults: clamps that do something.
+    fn apply_defaults(&self, process: &Bound<'_, PyAny>) -> PyResult<()> {
+        let defaults: &[(&str, f64)] = match self.name.as_str() {
+            "IClamp" => &[("amp", 1.0), ("delay", 0.0), ("dur", 1e200)],
+            "SEClamp" => &[
+                ("dur1", 100.0),
+                ("dur2", 100.0),
+                ("dur3", 100.0),
+                ("amp1", -70.0),
+                ("amp2", -50.0),
+                ("amp3", -70.0),
+            ],
+            _ => &[],
+        };
+        let neuron = unwrap(process)?;
+        for (name, value) in defaults {
+            neuron.setattr(*name, *value)?;
+        }
+        Ok(())
+    }
+}
+
+/// Where a new point process goes, from the spellings NEURON and nrn-patch accept.
+fn placement<'py>(
+    py: Python<'py>,
+    target: Option<Bound<'py, PyAny>>,
+    x: Option<f64>,
+    sec: Option<Bound<'py, PyAny>>,
+    default_to_accessed: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (target, x) = match target {
+        Some(number) if number.extract::<f64>().is_ok() && x.is_none() => {
+            (None, Some(number.extract()?))
+        }
+        other => (other, x),
+    };
+    if let Some(x) = x {
+        if !(0.0..=1.0).contains(&x) {
+            return Err(PyValueError::new_err(format!(
+                "x={x} is outside the section: use a position from 0 to 1"
+            )));
+        }
+    }
+    let section = match (target, sec) {
+        (Some(_), Some(_)) => {
+            return Err(PyTypeError::new_err(
+                "give the location once: a target or `sec=`",
+            ))
+        }
+        (Some(target), None) if x.is_none() => return Ok(target),
+        (Some(target), None) | (None, Some(target)) => target,
+        (None, None) if default_to_accessed || x.is_some() => {
+            crate::interpreter::accessed_section(py)?
+        }
+        (None, None) => return Ok(py.None().into_bound(py)),
+    };
+    unwrap(&section)?.call1((x.unwrap_or(0.5),))
+}
+
+/// A current clamp with nrn-patch's friendly names: `amplitude` (a list plays one value
+/// per time step from `delay`), `duration`, `delay`.
+#[pyclass(module = "patch.objects", extends = PointProcess, subclass)]
+pub struct IClamp {
+    /// The played amplitudes and their times, when `amplitude` was given a list.
+    played: Option<(Py<PyAny>, Py<PyAny>)>,
+}
+
+fn clamp_neuron<'py, T: pyo3::PyClass>(slf: &Bound<'py, T>) -> PyResult<Bound<'py, PyAny>> {
+    unwrap(slf.as_any())
+}
+
+#[pymethods]
+impl IClamp {
+    #[new]
+    fn py_new(object: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<IClamp>> {
+        Ok(PointProcess::initializer(object)?.add_subclass(IClamp { played: None }))
+    }
+
+    #[getter]
+    fn amplitude<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        if let Some((amplitudes, _)) = &slf.borrow().played {
+            return wrap(amplitudes.bind(slf.py()).clone());
+        }
+        clamp_neuron(slf)?.getattr("amp")
+    }
+
+    #[setter]
+    fn set_amplitude(slf: &Bound<'_, Self>, amplitude: &Bound<'_, PyAny>) -> PyResult<()> {
+        let py = slf.py();
+        let neuron = clamp_neuron(slf)?;
+        if let Ok(value) = amplitude.extract::<f64>() {
+            slf.borrow_mut().played = None;
+            return neuron.setattr("amp", value);
+        }
+        let values: Vec<f64> = amplitude.extract().map_err(|_| {
+            PyTypeError::new_err("amplitude is a number (nA) or a sequence of numbers to play")
+        })?;
+        let h = neuron_types(py)?.h.bind(py);
+        let dt: f64 = h.getattr("dt")?.extract()?;
+        let delay: f64 = neuron.getattr("delay")?.extract()?;
+        let times: Vec<f64> = (0..values.len())
+            .map(|step| delay + step as f64 * dt)
+            .collect();
+        let amplitudes = h.call_method1("Vector", (values.clone(),))?;
+        let times = h.call_method1("Vector", (times,))?;
+        amplitudes.call_method1("play", (neuron.getattr("_ref_amp")?, &times))?;
+        neuron.setattr("dur", values.len() as f64 * dt)?;
+        slf.borrow_mut().played = Some((amplitudes.unbind(), times.unbind()));
+        Ok(())
+    }
+
+    #[getter]
+    fn duration<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        clamp_neuron(slf)?.getattr("dur")
+    }
+
+    #[setter]
+    fn set_duration(slf: &Bound<'_, Self>, duration: f64) -> PyResult<()> {
+        clamp_neuron(slf)?.setattr("dur", duration)
+    }
+
+    #[getter]
+    fn delay<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        clamp_neuron(slf)?.getattr("del")
+    }
+
+    /// Moves a played amplitude along with the delay.
+    #[setter]
+    fn set_delay(slf: &Bound<'_, Self>, delay: f64) -> PyResult<()> {
+        let neuron = clamp_neuron(slf)?;
+        let shift = delay - neuron.getattr("del")?.extract::<f64>()?;
+        neuron.setattr("del", delay)?;
+        if let Some((_, times)) = &slf.borrow().played {
+            times.bind(slf.py()).call_method1("add", (shift,))?;
+        }
+        Ok(())
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if let Some((amplitudes, times)) = &self.played {
+            visit.call(amplitudes)?;
+            visit.call(times)?;
+        }
+        Ok(())
+    }
+
+    fn __clear__(&mut self) {
+        self.played = None;
+    }
+}
+
+/// A single-electrode voltage clamp with nrn-patch's friendly names: `delay` (`before`),
+/// `duration`, `after`, `voltage` (the step, or all three levels) and `holding`.
+#[pyclass(module = "patch.objects", extends = PointProcess, subclass)]
+pub struct SEClamp {}
+
+#[pymethods]
+impl SEClamp {
+    #[new]
+    fn py_new(object: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<SEClamp>> {
+        Ok(PointProcess::initializer(object)?.add_subclass(SEClamp {}))
+    }
+
+    #[getter]
+    fn delay<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        clamp_neuron(slf)?.getattr("dur1")
+    }
+
+    #[setter]
+    fn set_delay(slf: &Bound<'_, Self>, delay: f64) -> PyResult<()> {
+        clamp_neuron(slf)?.setattr("dur1", delay)
+    }
+
+    #[getter]
+    fn before<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        SEClamp::delay(slf)
+    }
+
+    #[setter]
+    fn set_before(slf: &Bound<'_, Self>, before: f64) -> PyResult<()> {
+        SEClamp::set_delay(slf, before)
+    }
+
+    #[getter]
+    fn duration<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        clamp_neuron(slf)?.getattr("dur2")
+    }
+
+    #[setter]
+    fn set_duration(slf: &Bound<'_, Self>, duration: f64) -> PyResult<()> {
+        clamp_neuron(slf)?.setattr("dur2", duration)
+    }
+
+    #[getter]
+    fn after<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        clamp_neuron(slf)?.getattr("dur3")
+    }
+
+    #[setter]
+    fn set_after(slf: &Bound<'_, Self>, after: f64) -> PyResult<()> {
+        clamp_neuron(slf)?.setattr("dur3", after)
+    }
+
+    /// The three levels: before, during and after the step (mV).
+    #[getter]
+    fn voltage(slf: &Bound<'_, Self>) -> PyResult<Vec<f64>> {
+        let neuron = clamp_neuron(slf)?;
+        ["amp1", "amp2", "amp3"]
+            .iter()
+            .map(|name| neuron.getattr(*name)?.extract())
+            .collect()
+    }
+
+    /// One number sets the step; three set before, during and after.
+    #[setter]
+    fn set_voltage(slf: &Bound<'_, Self>, voltage: &Bound<'_, PyAny>) -> PyResult<()> {
+        let neuron = clamp_neuron(slf)?;
+        if let Ok(step) = voltage.extract::<f64>() {
+            return neuron.setattr("amp2", step);
+        }
+        let levels: Vec<f64> = voltage.extract().unwrap_or_default();
+        let [before, during, after] = levels.as_slice() else {
+            return Err(PyValueError::new_err(
+                "voltage is one number (the step) or three (before, during and after the step)",
+            ));
+        };
+        neuron.setattr("amp1", *before)?;
+        neuron.setattr("amp2", *during)?;
+        neuron.setattr("amp3", *after)
+    }
+
+    /// The level before and after the step (mV).
+    #[getter]
+    fn holding<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        clamp_neuron(slf)?.getattr("amp1")
+    }
+
+    #[setter]
+    fn set_holding(slf: &Bound<'_, Self>, holding: f64) -> PyResult<()> {
+        let neuron = clamp_neuron(slf)?;
+        neuron.setattr("amp1", holding)?;
+        neuron.setattr("amp3", holding)
+    }
+}

@@ -1,0 +1,375 @@
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::{PyTraverseError, PyVisit};
+
+use super::base::PythonHocObject;
+use super::neuron_types::neuron_types;
+use super::registry::{call_unwrapped, unwrap, unwrap_args, unwrap_kwargs, wrap};
+use super::section_stack;
+use crate::capture::neuron_call;
+
+/// A NEURON section with Patch's sugar. Sections connected to each other, and the
+/// segments, clamps, synapses and recordings made on them, keep each other alive.
+#[pyclass(module = "patch.objects", extends = PythonHocObject, subclass)]
+pub struct Section {
+    recordings: Option<Py<PyDict>>,
+    synapses: Option<Py<PyList>>,
+}
+
+fn neuron_section<'py>(slf: &Bound<'py, Section>) -> PyResult<Bound<'py, PyAny>> {
+    slf.borrow().as_super().neuron_object(slf.py())
+}
+
+/// The mutual strong references between two Patch objects.
+pub fn keep_each_other(first: &Bound<'_, PyAny>, second: &Bound<'_, PyAny>) -> PyResult<()> {
+    for (holder, held) in [(first, second), (second, first)] {
+        if let Ok(holder) = holder.cast::<PythonHocObject>() {
+            holder.borrow_mut().keep(held)?;
+        }
+    }
+    Ok(())
+}
+
+#[pymethods]
+impl Section {
+    #[new]
+    fn py_new(section: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Section>> {
+        let py = section.py();
+        let section = unwrap(&section)?;
+        if !section.is_instance(neuron_types(py)?.section.bind(py))? {
+            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "a Patch Section wraps a NEURON section, not {}",
+                section.get_type().name()?
+            )));
+        }
+        Ok(
+            PyClassInitializer::from(PythonHocObject::new(section)).add_subclass(Section {
+                recordings: Some(PyDict::new(py).unbind()),
+                synapses: Some(PyList::empty(py).unbind()),
+            }),
+        )
+    }
+
+    /// The segment at `x` (0 to 1). `ephemeral` is accepted for nrn-patch code.
+    #[pyo3(signature = (x, ephemeral = false))]
+    fn __call__<'py>(
+        slf: &Bound<'py, Self>,
+        x: f64,
+        ephemeral: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let _ = ephemeral;
+        if !(0.0..=1.0).contains(&x) {
+            return Err(PyValueError::new_err(format!(
+                "x={x} is outside the section: use a position from 0 to 1"
+            )));
+        }
+        wrap(neuron_section(slf)?.call1((x,))?)
+    }
+
+    /// Where point processes, NetCons and recordings go by default: the middle.
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn __arc__(&self, _args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> f64 {
+        0.5
+    }
+
+    /// A section used as a NetCon source means the membrane potential at its middle.
+    fn __netcon__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        neuron_section(slf)?
+            .call1((0.5,))?
+            .getattr(pyo3::intern!(slf.py(), "_ref_v"))
+    }
+
+    /// Recording a section records the membrane potential at its middle.
+    fn __record__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        Section::__netcon__(slf)
+    }
+
+    /// NEURON's `connect`, plus references both ways so neither section is lost.
+    #[pyo3(signature = (target, *args, **kwargs))]
+    fn connect<'py>(
+        slf: &Bound<'py, Self>,
+        target: &Bound<'py, PyAny>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let py = slf.py();
+        let mut all = vec![unwrap(target)?];
+        all.extend(unwrap_args(args)?.iter());
+        let connect = neuron_section(slf)?.getattr(pyo3::intern!(py, "connect"))?;
+        let (all, kwargs) = (PyTuple::new(py, all)?, unwrap_kwargs(kwargs)?);
+        neuron_call(py, || connect.call(all, kwargs.as_ref()))?;
+        let other = wrap(unwrap(target)?)?;
+        let other = match other.getattr_opt(pyo3::intern!(py, "section"))? {
+            Some(section) if !section.is_none() => section,
+            _ => other,
+        };
+        keep_each_other(slf.as_any(), &other)?;
+        Ok(slf.clone())
+    }
+
+    /// The section this one is attached to, or None.
+    #[getter]
+    fn parent<'py>(slf: &Bound<'py, Self>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let parent_segment =
+            neuron_section(slf)?.call_method0(pyo3::intern!(slf.py(), "parentseg"))?;
+        if parent_segment.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(wrap(
+            parent_segment.getattr(pyo3::intern!(slf.py(), "sec"))?,
+        )?))
+    }
+
+    /// Inserts a mechanism and returns the section, so calls chain.
+    #[pyo3(signature = (*args, **kwargs))]
+    fn insert<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let insert = neuron_section(slf)?.getattr(pyo3::intern!(slf.py(), "insert"))?;
+        call_unwrapped(&insert, args, kwargs)?;
+        Ok(slf.clone())
+    }
+
+    /// Sets the length `L` and diameter `diam` (µm).
+    fn set_dimensions(slf: &Bound<'_, Self>, length: f64, diameter: f64) -> PyResult<()> {
+        for (name, value) in [("length", length), ("diameter", diameter)] {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(PyValueError::new_err(format!(
+                    "the {name} must be a positive number of µm, got {value}"
+                )));
+            }
+        }
+        let section = neuron_section(slf)?;
+        section.setattr("L", length)?;
+        section.setattr("diam", diameter)
+    }
+
+    /// Sets the number of segments `nseg`.
+    fn set_segments(slf: &Bound<'_, Self>, segments: i64) -> PyResult<()> {
+        if !(1..=32767).contains(&segments) {
+            return Err(PyValueError::new_err(format!(
+                "nseg must be from 1 to 32767, got {segments}"
+            )));
+        }
+        neuron_section(slf)?.setattr("nseg", segments)
+    }
+
+    /// Adds 3D points (an `(n, 3)` array) with a diameter each: one number for all, one
+    /// per point, or by default the section's diameter.
+    #[pyo3(signature = (points, diameters = None))]
+    fn add_3d(
+        slf: &Bound<'_, Self>,
+        points: &Bound<'_, PyAny>,
+        diameters: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let py = slf.py();
+        let section = neuron_section(slf)?;
+        let points: Vec<Vec<f64>> = points.extract()?;
+        if let Some(bad) = points.iter().find(|point| point.len() != 3) {
+            return Err(PyValueError::new_err(format!(
+                "each 3D point needs x, y and z, got {bad:?}"
+            )));
+        }
+        let diameters: Vec<f64> = match diameters {
+            None => vec![section.getattr("diam")?.extract()?; points.len()],
+            Some(value) => match value.extract::<f64>() {
+                Ok(diameter) => vec![diameter; points.len()],
+                Err(_) => value.extract()?,
+            },
+        };
+        if diameters.len() != points.len() {
+            return Err(PyValueError::new_err(format!(
+                "{} points need {} diameters, got {}",
+                points.len(),
+                points.len(),
+                diameters.len()
+            )));
+        }
+        let pt3dadd = section.getattr(pyo3::intern!(py, "pt3dadd"))?;
+        for (point, diameter) in points.iter().zip(diameters) {
+            pt3dadd.call1((point[0], point[1], point[2], diameter))?;
+        }
+        Ok(())
+    }
+
+    /// The 3D points as an `(n, 3)` numpy array.
+    #[getter]
+    fn points<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let section = neuron_section(slf)?;
+        let count: usize = section.call_method0("n3d")?.extract::<f64>()? as usize;
+        let mut rows = Vec::with_capacity(count);
+        for index in 0..count {
+            rows.push([
+                section.call_method1("x3d", (index,))?.extract::<f64>()?,
+                section.call_method1("y3d", (index,))?.extract::<f64>()?,
+                section.call_method1("z3d", (index,))?.extract::<f64>()?,
+            ]);
+        }
+        let array = py
+            .import("numpy")?
+            .call_method1("array", (rows, "float64"))?;
+        array.call_method1("reshape", ((count, 3),))
+    }
+
+    /// Pushes the section on NEURON's section stack; use as `with s.push(): ...` to pop
+    /// it again automatically.
+    fn push<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, section_stack::PushedSection>> {
+        section_stack::push(slf.as_any(), &neuron_section(slf)?)
+    }
+
+    /// Pops the section off the section stack; it must be on top.
+    fn pop(slf: &Bound<'_, Self>) -> PyResult<()> {
+        section_stack::pop(&neuron_section(slf)?)
+    }
+
+    /// Records the membrane potential at `x` (default 0.5); the Vector is kept in
+    /// `recordings[x]` and returned again for the same `x`.
+    #[pyo3(signature = (x = None))]
+    fn record<'py>(slf: &Bound<'py, Self>, x: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let x = x.unwrap_or(0.5);
+        let recordings = slf.borrow().recordings(py)?;
+        if let Some(existing) = recordings.get_item(x)? {
+            return Ok(existing);
+        }
+        let segment = Section::__call__(slf, x, false)?;
+        let vector = wrap(neuron_types(py)?.h.bind(py).call_method0("Vector")?)?;
+        vector.call_method1("record", (segment,))?;
+        recordings.set_item(x, &vector)?;
+        Ok(vector)
+    }
+
+    /// The recording Vectors made by `record`, by position.
+    #[getter]
+    fn recordings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        self.recordings
+            .as_ref()
+            .map(|recordings| recordings.bind(py).clone())
+            .ok_or_else(|| pyo3::exceptions::PyReferenceError::new_err("the section was cleared"))
+    }
+
+    /// The synapses made with `synapse(..., store=True)`.
+    #[getter]
+    fn synapses<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.synapses
+            .as_ref()
+            .map(|synapses| synapses.bind(py).clone())
+            .ok_or_else(|| pyo3::exceptions::PyReferenceError::new_err("the section was cleared"))
+    }
+
+    /// Makes a synapse with `factory(section, *args, **kwargs)`, sets `attributes` on it,
+    /// and keeps it in `synapses` when `store` is true.
+    #[pyo3(signature = (factory, *args, store = false, attributes = None, **kwargs))]
+    fn synapse<'py>(
+        slf: &Bound<'py, Self>,
+        factory: &Bound<'py, PyAny>,
+        args: &Bound<'py, PyTuple>,
+        store: bool,
+        attributes: Option<&Bound<'py, PyDict>>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let mut all = vec![slf.clone().into_any()];
+        all.extend(args.iter());
+        let synapse = factory.call(PyTuple::new(py, all)?, kwargs)?;
+        if let Some(attributes) = attributes {
+            for (name, value) in attributes {
+                synapse.setattr(name.cast::<pyo3::types::PyString>()?, value)?;
+            }
+        }
+        if store {
+            slf.borrow().synapses(py)?.append(&synapse)?;
+        }
+        Ok(synapse)
+    }
+
+    /// A current clamp at `x`: `amplitude` (nA, `amp` also accepted) from `delay` for
+    /// `duration` ms; a list of amplitudes plays one value per time step from `delay`.
+    #[pyo3(signature = (x = 0.5, delay = 0.0, duration = 100.0, amplitude = None, *, amp = None))]
+    fn iclamp<'py>(
+        slf: &Bound<'py, Self>,
+        x: f64,
+        delay: f64,
+        duration: f64,
+        amplitude: Option<Bound<'py, PyAny>>,
+        amp: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let amplitude = match (amplitude, amp) {
+            (Some(_), Some(_)) => {
+                return Err(pyo3::exceptions::PyTypeError::new_err(
+                    "give the amplitude once: `amplitude=` or `amp=`",
+                ))
+            }
+            (Some(value), None) | (None, Some(value)) => value,
+            (None, None) => 0.0_f64.into_pyobject(py)?.into_any(),
+        };
+        let clamp = super::point_process::new_point_process(
+            py,
+            "IClamp",
+            Section::__call__(slf, x, false)?.as_any(),
+            None,
+        )?;
+        clamp.setattr("delay", delay)?;
+        clamp.setattr("duration", duration)?;
+        clamp.setattr("amplitude", amplitude)?;
+        Ok(clamp)
+    }
+
+    /// A voltage clamp at `x`: `holding` mV until `delay` (`before` also accepted), then
+    /// `voltage` for `duration` ms, then `holding` for `after` ms. `voltage` may also be
+    /// the three levels.
+    #[pyo3(signature = (x = 0.5, delay = None, duration = 100.0, after = 0.0, voltage = None, holding = -70.0, *, before = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn vclamp<'py>(
+        slf: &Bound<'py, Self>,
+        x: f64,
+        delay: Option<f64>,
+        duration: f64,
+        after: f64,
+        voltage: Option<Bound<'py, PyAny>>,
+        holding: f64,
+        before: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let delay = match (delay, before) {
+            (Some(_), Some(_)) => {
+                return Err(pyo3::exceptions::PyTypeError::new_err(
+                    "give the pre-step duration once: `delay=` or `before=`",
+                ))
+            }
+            (Some(value), None) | (None, Some(value)) => value,
+            (None, None) => 0.0,
+        };
+        let clamp = super::point_process::new_point_process(
+            py,
+            "SEClamp",
+            Section::__call__(slf, x, false)?.as_any(),
+            None,
+        )?;
+        clamp.setattr("delay", delay)?;
+        clamp.setattr("duration", duration)?;
+        clamp.setattr("after", after)?;
+        clamp.setattr("holding", holding)?;
+        let voltage = match voltage {
+            Some(voltage) => voltage,
+            None => (-70.0_f64).into_pyobject(py)?.into_any(),
+        };
+        clamp.setattr("voltage", voltage)?;
+        Ok(clamp)
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.recordings)?;
+        visit.call(&self.synapses)
+    }
+
+    fn __clear__(&mut self) {
+        self.recordings = None;
+        self.synapses = None;
+    }
+}

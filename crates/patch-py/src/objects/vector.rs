@@ -1,0 +1,61 @@
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+use super::base::PythonHocObject;
+use super::registry::{unwrap, unwrap_args};
+use crate::errors::record_error;
+
+/// A NEURON Vector that records whatever Patch can point at.
+#[pyclass(module = "patch.objects", extends = PythonHocObject, subclass)]
+pub struct Vector {}
+
+/// What recording `target` means: its `__record__` pointer (a section or segment records
+/// `v`, a point process its current), else the target itself.
+pub fn record_pointer<'py>(target: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    match target.getattr_opt(pyo3::intern!(target.py(), "__record__"))? {
+        Some(record) => record.call0(),
+        None => {
+            let target = unwrap(target)?;
+            let py = target.py();
+            let types = super::neuron_types::neuron_types(py)?;
+            if target.is_instance(types.section.bind(py))? {
+                return target.call1((0.5,))?.getattr("_ref_v");
+            }
+            if target.is_instance(types.segment.bind(py))? {
+                return target.getattr("_ref_v");
+            }
+            Ok(target)
+        }
+    }
+}
+
+#[pymethods]
+impl Vector {
+    #[new]
+    fn py_new(object: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Vector>> {
+        Ok(
+            PyClassInitializer::from(PythonHocObject::new(unwrap(&object)?))
+                .add_subclass(Vector {}),
+        )
+    }
+
+    /// Records `target` (a section, segment, point process or `_ref_` pointer) and returns
+    /// the Vector; the Vector keeps the target alive.
+    #[pyo3(signature = (target, *args))]
+    fn record<'py>(
+        slf: &Bound<'py, Self>,
+        target: &Bound<'py, PyAny>,
+        args: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let py = slf.py();
+        let pointer = record_pointer(target)?;
+        let mut call_args = vec![pointer];
+        call_args.extend(unwrap_args(args)?.iter());
+        let neuron = slf.borrow().as_super().neuron_object(py)?;
+        neuron
+            .call_method1(pyo3::intern!(py, "record"), PyTuple::new(py, call_args)?)
+            .map_err(|error| record_error(py, target, error))?;
+        slf.borrow_mut().as_super().keep(target)?;
+        Ok(slf.clone())
+    }
+}
