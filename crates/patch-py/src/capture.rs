@@ -25,13 +25,19 @@ pub fn neuron_call<'py, T>(py: Python<'py>, body: impl FnOnce() -> PyResult<T>) 
     let (result, output) = capture_output(py, body)?;
     match result {
         Ok(value) => {
-            if !output.is_empty() {
-                py.import("sys")?
-                    .getattr("stdout")?
-                    .call_method1("write", (output,))?;
-            }
+            pass_on(py, &output)?;
             Ok(value)
         }
         Err(error) => Err(crate::errors::hoc_exception(py, error, &output)),
     }
+}
+
+/// Writes what NEURON printed during a successful call to `sys.stdout`.
+pub fn pass_on(py: Python<'_>, output: &str) -> PyResult<()> {
+    if !output.is_empty() {
+        py.import("sys")?
+            .getattr("stdout")?
+            .call_method1("write", (output,))?;
+    }
+    Ok(())
 }

@@ -4,7 +4,7 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::attach::attach;
-use crate::capture::{capture_output, neuron_call};
+use crate::capture::{capture_output, neuron_call, pass_on};
 use crate::errors::{section_access_error, PatchErr, PatchResult};
 use crate::objects::base::{patch_attribute, unknown_attribute};
 use crate::objects::classes::is_point_process_name;
@@ -59,8 +59,13 @@ impl PythonHocInterpreter {
     fn __call__(&self, py: Python<'_>, code: &str) -> PatchResult<bool> {
         let neuron = attach(py)?;
         let (ran, output) = capture_output(py, || neuron.hoc(code))?;
-        ran.map_err(|error| PatchErr::with_output(error, output))?;
-        Ok(true)
+        match ran {
+            Ok(()) => {
+                pass_on(py, &output)?;
+                Ok(true)
+            }
+            Err(error) => Err(PatchErr::with_output(error, output)),
+        }
     }
 
     /// Anything Patch does not define comes from `neuron.h`, as Patch objects: point
