@@ -11,15 +11,13 @@ use crate::objects::classes::is_point_process_name;
 use crate::objects::neuron_types::neuron_types;
 use crate::objects::point_process::PointProcessFactory;
 use crate::objects::registry::{unwrap, wrap};
+use crate::time::time_vector;
 
 /// Patch's HOC interpreter `p`: everything `neuron.h` has, with stdrun loaded, Patch's
 /// defaults, loud errors for typos, and NEURON objects handed out as Patch objects.
 #[pyclass(module = "patch.interpreter", subclass)]
 pub struct PythonHocInterpreter {
     h: Option<Py<PyAny>>,
-    time: Option<Py<PyAny>>,
-    /// `p.time` was asked for before any section existed: record at initialisation.
-    time_pending: bool,
 }
 
 /// Patch's default temperature, as in nrn-patch (NEURON's own is 6.3 degC).
@@ -47,11 +45,8 @@ impl PythonHocInterpreter {
         let (loaded, output) = capture_output(py, || neuron.load_file("stdrun.hoc"))?;
         loaded.map_err(|error| PatchErr::with_output(error, output))?;
         neuron.set_global("celsius", DEFAULT_CELSIUS)?;
-        Ok(PythonHocInterpreter {
-            h: Some(h),
-            time: None,
-            time_pending: false,
-        })
+        time_vector(py)?;
+        Ok(PythonHocInterpreter { h: Some(h) })
     }
 
     /// Runs HOC code; a HOC error raises `HocError` with NEURON's message, where
@@ -161,24 +156,16 @@ impl PythonHocInterpreter {
         vector.call_method1("record", (target,))
     }
 
-    /// The simulation's time points: one Vector recording `t`, the same on every access.
+    /// The simulation's time points: one Vector recording `t` from the first
+    /// initialisation on, the same object on every access.
     #[getter]
-    fn time<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        if let Some(time) = &self.time {
-            return Ok(time.bind(py).clone());
-        }
-        let h = self.h(py)?;
-        let vector = wrap(h.call_method0("Vector")?)?;
-        self.time = Some(vector.clone().unbind());
-        self.time_pending = true;
-        self.start_time_recording(py)?;
-        Ok(vector)
+    fn time<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        time_vector(py)
     }
 
     /// `finitialize(v)`: initialise the simulation, at `v` mV if given.
     #[pyo3(signature = (v = None))]
-    fn finitialize(&mut self, py: Python<'_>, v: Option<f64>) -> PyResult<()> {
-        self.start_time_recording(py)?;
+    fn finitialize(&self, py: Python<'_>, v: Option<f64>) -> PyResult<()> {
         let h = self.h(py)?;
         neuron_call(py, || match v {
             Some(v) => h.call_method1("finitialize", (v,)),
@@ -189,7 +176,7 @@ impl PythonHocInterpreter {
 
     /// Initialises and runs until `duration` ms (default: `p.tstop`).
     #[pyo3(signature = (duration = None, v_init = None))]
-    fn run(&mut self, py: Python<'_>, duration: Option<f64>, v_init: Option<f64>) -> PyResult<()> {
+    fn run(&self, py: Python<'_>, duration: Option<f64>, v_init: Option<f64>) -> PyResult<()> {
         let h = self.h(py)?;
         if let Some(duration) = duration {
             h.setattr("tstop", duration)?;
@@ -229,13 +216,11 @@ impl PythonHocInterpreter {
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        visit.call(&self.h)?;
-        visit.call(&self.time)
+        visit.call(&self.h)
     }
 
     fn __clear__(&mut self) {
         self.h = None;
-        self.time = None;
     }
 }
 
@@ -245,25 +230,5 @@ impl PythonHocInterpreter {
             .as_ref()
             .map(|h| h.bind(py).clone())
             .ok_or_else(|| PyAttributeError::new_err("the interpreter was cleared"))
-    }
-
-    /// Recording `t` needs a section to exist (any section); without one, it waits for
-    /// the next initialisation.
-    fn start_time_recording(&mut self, py: Python<'_>) -> PyResult<()> {
-        let (Some(time), true) = (&self.time, self.time_pending) else {
-            return Ok(());
-        };
-        let h = self.h(py)?;
-        let any_section = h.call_method0("allsec")?.try_iter()?.next().transpose()?;
-        let Some(section) = any_section else {
-            return Ok(());
-        };
-        let kwargs = PyDict::new(py);
-        kwargs.set_item("sec", section)?;
-        unwrap(time.bind(py))?
-            .getattr("record")?
-            .call((h.getattr("_ref_t")?,), Some(&kwargs))?;
-        self.time_pending = false;
-        Ok(())
     }
 }

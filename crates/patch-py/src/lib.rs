@@ -8,6 +8,7 @@ mod errors;
 mod interpreter;
 mod objects;
 mod suggest;
+mod time;
 
 use pyo3::prelude::*;
 

@@ -25,8 +25,8 @@ impl PointProcess {
 #[pymethods]
 impl PointProcess {
     #[new]
-    fn py_new(object: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<PointProcess>> {
-        PointProcess::initializer(object)
+    fn py_new(neuron: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<PointProcess>> {
+        PointProcess::initializer(neuron)
     }
 
     /// Recording a point process records its current.
@@ -226,8 +226,8 @@ fn clamp_neuron<'py, T: pyo3::PyClass>(slf: &Bound<'py, T>) -> PyResult<Bound<'p
 #[pymethods]
 impl IClamp {
     #[new]
-    fn py_new(object: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<IClamp>> {
-        Ok(PointProcess::initializer(object)?.add_subclass(IClamp { played: None }))
+    fn py_new(neuron: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<IClamp>> {
+        Ok(PointProcess::initializer(neuron)?.add_subclass(IClamp { played: None }))
     }
 
     #[getter]
@@ -311,8 +311,8 @@ pub struct SEClamp {}
 #[pymethods]
 impl SEClamp {
     #[new]
-    fn py_new(object: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<SEClamp>> {
-        Ok(PointProcess::initializer(object)?.add_subclass(SEClamp {}))
+    fn py_new(neuron: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<SEClamp>> {
+        Ok(PointProcess::initializer(neuron)?.add_subclass(SEClamp {}))
     }
 
     #[getter]

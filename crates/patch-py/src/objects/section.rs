@@ -34,9 +34,9 @@ pub fn keep_each_other(first: &Bound<'_, PyAny>, second: &Bound<'_, PyAny>) -> P
 #[pymethods]
 impl Section {
     #[new]
-    fn py_new(section: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Section>> {
-        let py = section.py();
-        let section = unwrap(&section)?;
+    fn py_new(neuron: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Section>> {
+        let py = neuron.py();
+        let section = unwrap(&neuron)?;
         if !section.is_instance(neuron_types(py)?.section.bind(py))? {
             return Err(pyo3::exceptions::PyTypeError::new_err(format!(
                 "a Patch Section wraps a NEURON section, not {}",

@@ -14,9 +14,9 @@ fn neuron_ref<'py>(slf: &Bound<'py, SectionRef>) -> PyResult<Bound<'py, PyAny>> 
 #[pymethods]
 impl SectionRef {
     #[new]
-    fn py_new(object: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<SectionRef>> {
+    fn py_new(neuron: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<SectionRef>> {
         Ok(
-            PyClassInitializer::from(PythonHocObject::new(unwrap(&object)?))
+            PyClassInitializer::from(PythonHocObject::new(unwrap(&neuron)?))
                 .add_subclass(SectionRef {}),
         )
     }

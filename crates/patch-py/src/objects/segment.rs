@@ -31,8 +31,8 @@ impl Segment {
 #[pymethods]
 impl Segment {
     #[new]
-    fn py_new(segment: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Segment>> {
-        Segment::initializer(super::registry::unwrap(&segment)?)
+    fn py_new(neuron: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Segment>> {
+        Segment::initializer(super::registry::unwrap(&neuron)?)
     }
 
     /// The Patch section this segment belongs to.

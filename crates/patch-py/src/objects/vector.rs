@@ -32,9 +32,9 @@ pub fn record_pointer<'py>(target: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Py
 #[pymethods]
 impl Vector {
     #[new]
-    fn py_new(object: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Vector>> {
+    fn py_new(neuron: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Vector>> {
         Ok(
-            PyClassInitializer::from(PythonHocObject::new(unwrap(&object)?))
+            PyClassInitializer::from(PythonHocObject::new(unwrap(&neuron)?))
                 .add_subclass(Vector {}),
         )
     }
