@@ -236,3 +236,18 @@ def test_warnings_module_is_untouched():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         p.Section(name="quiet")
+
+
+def test_point_process_numbers_are_floats_that_can_be_recorded():
+    section = p.Section(name="simulation_values")
+    synapse = p.ExpSyn(section, tau=2)
+    assert synapse.tau == 2 and isinstance(synapse.tau, float)
+    assert repr(synapse.tau) == "2.0"
+    conductance = p.record(synapse.g)
+    reference = p.Vector().record(synapse.__neuron__()._ref_g)
+    stimulus = p.NetStim(number=1, start=1)
+    connection = p.NetCon(stimulus, synapse, 0, 0, 0.1)
+    p.run(5)
+    assert connection is not None
+    assert max(conductance) > 0.05
+    assert list(conductance) == list(reference)

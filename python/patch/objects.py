@@ -15,6 +15,23 @@ from ._patch import (
     Vector,
 )
 
+
+class SimulationValue(float):
+    """A number read from a point process that can also be recorded: ``p.record(syn.g)``
+    records ``syn._ref_g``. Otherwise an ordinary float."""
+
+    __slots__ = ("_owner", "_name")
+
+    def __new__(cls, value, owner, name):
+        number = super().__new__(cls, value)
+        number._owner = owner
+        number._name = name
+        return number
+
+    def __record__(self):
+        return getattr(self._owner.__neuron__(), "_ref_" + self._name)
+
+
 __all__ = [
     "HocCallable",
     "IClamp",
@@ -26,5 +43,6 @@ __all__ = [
     "Section",
     "SectionRef",
     "Segment",
+    "SimulationValue",
     "Vector",
 ]

@@ -90,7 +90,7 @@ impl PythonHocObject {
         self.references.len() != before
     }
 
-    fn __getattr__<'py>(
+    pub fn __getattr__<'py>(
         &self,
         py: Python<'py>,
         name: &Bound<'py, PyString>,

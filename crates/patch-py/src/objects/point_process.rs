@@ -29,6 +29,20 @@ impl PointProcess {
         PointProcess::initializer(neuron)
     }
 
+    /// NEURON's attributes; numbers come back as `SimulationValue`s, floats that can be
+    /// recorded (`p.record(syn.g)`).
+    fn __getattr__<'py>(
+        slf: &Bound<'py, Self>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let value = slf.as_super().borrow().__getattr__(py, name)?;
+        if !value.is_exact_instance_of::<pyo3::types::PyFloat>() {
+            return Ok(value);
+        }
+        simulation_value_class(py)?.call1((value, slf, name))
+    }
+
     /// Recording a point process records its current.
     fn __record__<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
@@ -50,6 +64,11 @@ impl PointProcess {
             None => Ok(None),
         }
     }
+}
+
+fn simulation_value_class(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static CLASS: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
+    CLASS.import(py, "patch.objects", "SimulationValue")
 }
 
 /// Creates `h.<class>` on `target` (a Section means its middle), wraps it, and makes it
