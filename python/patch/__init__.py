@@ -8,6 +8,7 @@ from . import exceptions
 from ._patch import __version__, neuron_features
 from .core import (
     assert_connectable,
+    connection,
     is_density_mechanism,
     is_nrn_scalar,
     is_point_process,
@@ -27,6 +28,7 @@ h = p
 __all__ = [
     "__version__",
     "assert_connectable",
+    "connection",
     "exceptions",
     "h",
     "is_density_mechanism",

@@ -7,6 +7,7 @@ __all__ = [
     "__version__",
     "HocCallable",
     "IClamp",
+    "NetCon",
     "PointProcess",
     "PointProcessFactory",
     "PushedSection",
@@ -19,6 +20,7 @@ __all__ = [
     "Vector",
     "_rewrap",
     "assert_connectable",
+    "connection",
     "is_density_mechanism",
     "is_nrn_scalar",
     "is_point_process",
@@ -44,6 +46,7 @@ def is_nrn_scalar(obj: Any) -> bool: ...
 def is_point_process(name_or_obj: Any) -> bool: ...
 def is_density_mechanism(name_or_obj: Any) -> bool: ...
 def assert_connectable(obj: Any, label: str | None = None) -> None: ...
+def connection(source: Any, target: Any, strict: bool = True) -> NetCon: ...
 
 @disjoint_base
 class PythonHocInterpreter:
@@ -56,6 +59,17 @@ class PythonHocInterpreter:
     def cas(self) -> Section: ...
     def SectionRef(self, *args: Any, sec: Any = None) -> SectionRef: ...
     def record(self, target: Any) -> Vector: ...
+    def NetCon(
+        self,
+        source: Any,
+        target: Any = None,
+        *args: float,
+        weight: float | Sequence[float] | None = None,
+        delay: float | None = None,
+        threshold: float | None = None,
+        sec: Any = None,
+        **attributes: Any,
+    ) -> NetCon: ...
     @property
     def time(self) -> Vector: ...
     def finitialize(self, v: float | None = None) -> None: ...
@@ -95,6 +109,8 @@ class PythonHocObject:
     def __gt__(self, other: Any, /) -> Any: ...
     def __ge__(self, other: Any, /) -> Any: ...
     def __reduce__(self) -> tuple[Callable[[Any], Any], tuple[Any]]: ...
+    @property
+    def _connections(self) -> dict[Any, NetCon]: ...
 
 @final
 class HocCallable:
@@ -109,6 +125,25 @@ class Section(PythonHocObject):
     def __netcon__(self) -> Any: ...
     def __record__(self) -> Any: ...
     def connect(self, target: Any, *args: Any, **kwargs: Any) -> Self: ...
+    def connect_points(
+        self,
+        target: Any,
+        x: float | None = None,
+        *,
+        weight: float | Sequence[float] | None = None,
+        delay: float | None = None,
+        threshold: float | None = None,
+        **attributes: Any,
+    ) -> NetCon: ...
+    def connect_synapse(
+        self,
+        target: Any,
+        *,
+        weight: float | Sequence[float] | None = None,
+        delay: float | None = None,
+        threshold: float | None = None,
+        **attributes: Any,
+    ) -> NetCon: ...
     @property
     def parent(self) -> Section | None: ...
     def insert(self, *args: Any, **kwargs: Any) -> Self: ...
@@ -209,3 +244,12 @@ class SEClamp(PointProcess):
 
 class Vector(PythonHocObject):
     def record(self, target: Any, *args: Any) -> Self: ...
+
+@disjoint_base
+class NetCon(PythonHocObject):
+    def record(self, vector: Any = None) -> Vector: ...
+    threshold: float
+    @property
+    def source(self) -> Any: ...
+    @property
+    def target(self) -> Any: ...

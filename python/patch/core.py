@@ -3,6 +3,7 @@ type checks; they accept Patch objects and raw NEURON objects alike."""
 
 from ._patch import (
     assert_connectable,
+    connection,
     is_density_mechanism,
     is_nrn_scalar,
     is_point_process,
@@ -16,6 +17,7 @@ from ._patch import (
 
 __all__ = [
     "assert_connectable",
+    "connection",
     "is_density_mechanism",
     "is_nrn_scalar",
     "is_point_process",

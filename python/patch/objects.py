@@ -4,6 +4,7 @@ it, and keeps alive what it depends on."""
 from ._patch import (
     HocCallable,
     IClamp,
+    NetCon,
     PointProcess,
     PointProcessFactory,
     PushedSection,
@@ -35,6 +36,7 @@ class SimulationValue(float):
 __all__ = [
     "HocCallable",
     "IClamp",
+    "NetCon",
     "PointProcess",
     "PointProcessFactory",
     "PushedSection",

@@ -22,13 +22,22 @@ pub fn capture_output<R>(py: Python<'_>, body: impl FnOnce() -> R) -> PyResult<(
 /// Runs a call into NEURON's Python layer: NEURON's printed error report goes into the
 /// `HocError` it becomes; on success whatever NEURON printed is passed on to stdout.
 pub fn neuron_call<'py, T>(py: Python<'py>, body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    neuron_call_as(py, "HocError", body)
+}
+
+/// [`neuron_call`], raising NEURON's errors as the `HocError` subclass `class`.
+pub fn neuron_call_as<'py, T>(
+    py: Python<'py>,
+    class: &str,
+    body: impl FnOnce() -> PyResult<T>,
+) -> PyResult<T> {
     let (result, output) = capture_output(py, body)?;
     match result {
         Ok(value) => {
             pass_on(py, &output)?;
             Ok(value)
         }
-        Err(error) => Err(crate::errors::hoc_exception(py, error, &output)),
+        Err(error) => Err(crate::errors::hoc_exception(py, error, &output, class)),
     }
 }
 

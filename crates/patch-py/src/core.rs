@@ -129,3 +129,57 @@ pub fn assert_connectable(obj: &Bound<'_, PyAny>, label: Option<&str>) -> PyResu
 fn patch_object<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     wrap(obj.clone())
 }
+
+/// The NetCon from `source` to `target`. With `strict=False` a NetCon from `target` to
+/// `source` is found too.
+#[pyfunction]
+#[pyo3(signature = (source, target, strict = true))]
+pub fn connection<'py>(
+    source: &Bound<'py, PyAny>,
+    target: &Bound<'py, PyAny>,
+    strict: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = source.py();
+    let (source, target) = (patch_object(source)?, patch_object(target)?);
+    for (label, end) in [("source", &source), ("target", &target)] {
+        if end
+            .getattr_opt(pyo3::intern!(py, "_connections"))?
+            .is_none()
+        {
+            let message = format!(
+                "the {label} {} has no connections: it is not a Patch object",
+                end.repr()?
+            );
+            return Err(crate::errors::patch_error(
+                py,
+                "NotConnectableError",
+                &message,
+            ));
+        }
+    }
+    let netcon = source.getattr("_connections")?.get_item(&target).ok();
+    if let Some(netcon) = netcon {
+        let made_from = netcon.getattr_opt(pyo3::intern!(py, "source"))?;
+        let forward = made_from.is_some_and(|made_from| {
+            made_from.is(&source) || made_from.eq(&source).unwrap_or(false)
+        });
+        if forward || !strict {
+            return Ok(netcon);
+        }
+    }
+    let message = format!(
+        "{} is not connected to {}{}",
+        source.repr()?,
+        target.repr()?,
+        if strict {
+            " (strict: only connections from source to target count)"
+        } else {
+            ""
+        }
+    );
+    Err(crate::errors::patch_error(
+        py,
+        "NotConnectedError",
+        &message,
+    ))
+}

@@ -92,11 +92,7 @@ fn with_neuron_output(message: &str, neuron_output: &str) -> String {
 
 /// NEURON's own `RuntimeError` ("hocobj_call error: hoc_execerror: ...") as a `HocError`
 /// with the reason and what NEURON printed; other exceptions pass through.
-pub fn hoc_exception(py: Python<'_>, error: PyErr, neuron_output: &str) -> PyErr {
-    typed_hoc_exception(py, error, neuron_output, "HocError")
-}
-
-fn typed_hoc_exception(py: Python<'_>, error: PyErr, neuron_output: &str, class: &str) -> PyErr {
+pub fn hoc_exception(py: Python<'_>, error: PyErr, neuron_output: &str, class: &str) -> PyErr {
     let is_patch_error = exception_class(py, "PatchError")
         .map(|patch_error| error.is_instance(py, &patch_error))
         .unwrap_or(false);
@@ -121,7 +117,7 @@ pub fn record_error(py: Python<'_>, target: &Bound<'_, PyAny>, error: PyErr) -> 
         .repr()
         .map(|text| text.to_string())
         .unwrap_or_else(|_| "the target".to_string());
-    let typed = typed_hoc_exception(py, error, "", "HocRecordError");
+    let typed = hoc_exception(py, error, "", "HocRecordError");
     let reason = typed.value(py).to_string();
     match exception_class(py, "HocRecordError") {
         Ok(class) if typed.is_instance(py, &class) => PyErr::from_type(
@@ -136,7 +132,12 @@ pub fn record_error(py: Python<'_>, target: &Bound<'_, PyAny>, error: PyErr) -> 
 
 /// A misuse of NEURON's section stack.
 pub fn section_access_error(py: Python<'_>, message: &str) -> PyErr {
-    match exception_class(py, "HocSectionAccessError") {
+    patch_error(py, "HocSectionAccessError", message)
+}
+
+/// The exception `class` of `patch.exceptions` with `message`.
+pub fn patch_error(py: Python<'_>, class: &str, message: &str) -> PyErr {
+    match exception_class(py, class) {
         Ok(class) => PyErr::from_type(class, message.to_string()),
         Err(import_error) => import_error,
     }

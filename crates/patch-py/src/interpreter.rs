@@ -8,6 +8,7 @@ use crate::capture::{capture_output, neuron_call, pass_on};
 use crate::errors::{section_access_error, PatchErr, PatchResult};
 use crate::objects::base::{patch_attribute, unknown_attribute};
 use crate::objects::classes::is_point_process_name;
+use crate::objects::netcon::{self, Settings};
 use crate::objects::neuron_types::neuron_types;
 use crate::objects::point_process::PointProcessFactory;
 use crate::objects::registry::{unwrap, wrap};
@@ -147,6 +148,29 @@ impl PythonHocInterpreter {
         let h = self.h(py)?;
         let reference = neuron_call(py, || h.getattr("SectionRef")?.call((), Some(&kwargs)))?;
         wrap(reference)
+    }
+
+    /// Connects `source` (a Section or Segment means its membrane potential; a point
+    /// process or artificial cell; None) to `target` (a point process; None for a spike
+    /// detector). NEURON's positional `threshold, delay, weight` work; the keyword
+    /// defaults are weight 0.1, delay 1 ms, threshold -20 mV. `weight` may be a list.
+    #[pyo3(signature = (source, target = None, *args, weight = None, delay = None, threshold = None, sec = None, **attributes))]
+    #[allow(non_snake_case, clippy::too_many_arguments)]
+    fn NetCon<'py>(
+        &self,
+        source: &Bound<'py, PyAny>,
+        target: Option<Bound<'py, PyAny>>,
+        args: &Bound<'py, PyTuple>,
+        weight: Option<Bound<'py, PyAny>>,
+        delay: Option<f64>,
+        threshold: Option<f64>,
+        sec: Option<Bound<'py, PyAny>>,
+        attributes: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = source.py();
+        let target = target.unwrap_or_else(|| py.None().into_bound(py));
+        let settings = Settings::new(py, args, threshold, delay, weight)?;
+        netcon::connect(py, source, &target, settings, sec, attributes)
     }
 
     /// A Vector recording `target` (a section, segment, point process or pointer).

@@ -30,6 +30,7 @@ fn _patch(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<objects::point_process::IClamp>()?;
     module.add_class::<objects::point_process::SEClamp>()?;
     module.add_class::<objects::vector::Vector>()?;
+    module.add_class::<objects::netcon::NetCon>()?;
     module.add_function(wrap_pyfunction!(objects::base::_rewrap, module)?)?;
 
     module.add_function(wrap_pyfunction!(core::transform, module)?)?;
@@ -42,5 +43,6 @@ fn _patch(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(core::is_point_process, module)?)?;
     module.add_function(wrap_pyfunction!(core::is_density_mechanism, module)?)?;
     module.add_function(wrap_pyfunction!(core::assert_connectable, module)?)?;
+    module.add_function(wrap_pyfunction!(core::connection, module)?)?;
     Ok(())
 }

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use pyo3::basic::CompareOp;
 use pyo3::exceptions::{PyAttributeError, PyReferenceError};
 use pyo3::prelude::*;
@@ -14,14 +16,18 @@ use crate::suggest::closest;
 #[pyclass(module = "patch.objects", subclass, dict, weakref)]
 pub struct PythonHocObject {
     neuron: Option<Py<PyAny>>,
-    references: Vec<Py<PyAny>>,
+    /// Strong references, by address: objects this one depends on.
+    references: HashMap<usize, Py<PyAny>>,
+    /// `_connections`: the NetCon to each object this one is connected to.
+    connections: Option<Py<PyDict>>,
 }
 
 impl PythonHocObject {
     pub fn new(neuron: Bound<'_, PyAny>) -> PythonHocObject {
         PythonHocObject {
             neuron: Some(neuron.unbind()),
-            references: Vec::new(),
+            references: HashMap::new(),
+            connections: None,
         }
     }
 
@@ -33,14 +39,18 @@ impl PythonHocObject {
     }
 
     /// Keeps `object` alive as long as this one lives.
-    pub fn keep(&mut self, object: &Bound<'_, PyAny>) -> PyResult<()> {
-        for existing in &self.references {
-            if existing.bind(object.py()).is(object) {
-                return Ok(());
-            }
-        }
-        self.references.push(object.clone().unbind());
-        Ok(())
+    pub fn keep(&mut self, object: &Bound<'_, PyAny>) {
+        self.references
+            .entry(object.as_ptr() as usize)
+            .or_insert_with(|| object.clone().unbind());
+    }
+
+    /// The `_connections` map, made on first use.
+    pub fn connections<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyDict> {
+        self.connections
+            .get_or_insert_with(|| PyDict::new(py).unbind())
+            .bind(py)
+            .clone()
     }
 }
 
@@ -78,16 +88,21 @@ impl PythonHocObject {
     }
 
     /// Keeps a strong reference to `object` (once, however often it is added).
-    fn __ref__(&mut self, object: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.keep(object)
+    fn __ref__(&mut self, object: &Bound<'_, PyAny>) {
+        self.keep(object);
     }
 
     /// Drops the reference to `object`; returns whether there was one.
     fn __deref__(&mut self, object: &Bound<'_, PyAny>) -> bool {
-        let before = self.references.len();
         self.references
-            .retain(|existing| !existing.bind(object.py()).is(object));
-        self.references.len() != before
+            .remove(&(object.as_ptr() as usize))
+            .is_some()
+    }
+
+    /// The NetCon to each object this one is connected to, by that object.
+    #[getter]
+    fn _connections<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyDict> {
+        self.connections(py)
     }
 
     pub fn __getattr__<'py>(
@@ -269,7 +284,8 @@ impl PythonHocObject {
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.neuron)?;
-        for reference in &self.references {
+        visit.call(&self.connections)?;
+        for reference in self.references.values() {
             visit.call(reference)?;
         }
         Ok(())
@@ -277,6 +293,7 @@ impl PythonHocObject {
 
     fn __clear__(&mut self) {
         self.neuron = None;
+        self.connections = None;
         self.references.clear();
     }
 }

@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 
 use super::base::PythonHocObject;
+use super::netcon::NetCon;
 use super::neuron_types::{neuron_kind, neuron_types, NeuronKind};
 use super::point_process::{IClamp, PointProcess, SEClamp};
 use super::section::Section;
@@ -31,6 +32,7 @@ pub fn wrapper_class<'py>(object: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyT
     }
     let class = match name.as_str() {
         "Vector" => py.get_type::<Vector>(),
+        "NetCon" => py.get_type::<NetCon>(),
         "SectionRef" => py.get_type::<SectionRef>(),
         "IClamp" => py.get_type::<IClamp>(),
         "SEClamp" => py.get_type::<SEClamp>(),

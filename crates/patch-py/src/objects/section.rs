@@ -4,6 +4,7 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use super::base::PythonHocObject;
+use super::netcon::{self, Settings};
 use super::neuron_types::neuron_types;
 use super::registry::{call_unwrapped, unwrap, unwrap_args, unwrap_kwargs, wrap};
 use super::section_stack;
@@ -25,7 +26,7 @@ fn neuron_section<'py>(slf: &Bound<'py, Section>) -> PyResult<Bound<'py, PyAny>>
 pub fn keep_each_other(first: &Bound<'_, PyAny>, second: &Bound<'_, PyAny>) -> PyResult<()> {
     for (holder, held) in [(first, second), (second, first)] {
         if let Ok(holder) = holder.cast::<PythonHocObject>() {
-            holder.borrow_mut().keep(held)?;
+            holder.borrow_mut().keep(held);
         }
     }
     Ok(())
@@ -106,6 +107,41 @@ impl Section {
         };
         keep_each_other(slf.as_any(), &other)?;
         Ok(slf.clone())
+    }
+
+    /// Connects the membrane potential at `x` (default: the middle) to `target`, usually
+    /// a synapse. Keywords are `p.NetCon`'s.
+    #[pyo3(signature = (target, x = None, *, weight = None, delay = None, threshold = None, **attributes))]
+    #[allow(clippy::too_many_arguments)]
+    fn connect_points<'py>(
+        slf: &Bound<'py, Self>,
+        target: &Bound<'py, PyAny>,
+        x: Option<f64>,
+        weight: Option<Bound<'py, PyAny>>,
+        delay: Option<f64>,
+        threshold: Option<f64>,
+        attributes: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let source = match x {
+            Some(x) => Section::__call__(slf, x, false)?,
+            None => slf.clone().into_any(),
+        };
+        let settings = Settings::new(py, &PyTuple::empty(py), threshold, delay, weight)?;
+        netcon::connect(py, &source, target, settings, None, attributes)
+    }
+
+    /// nrn-patch 8's name of `connect_points` (always from the middle).
+    #[pyo3(signature = (target, *, weight = None, delay = None, threshold = None, **attributes))]
+    fn connect_synapse<'py>(
+        slf: &Bound<'py, Self>,
+        target: &Bound<'py, PyAny>,
+        weight: Option<Bound<'py, PyAny>>,
+        delay: Option<f64>,
+        threshold: Option<f64>,
+        attributes: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Section::connect_points(slf, target, None, weight, delay, threshold, attributes)
     }
 
     /// The section this one is attached to, or None.

@@ -55,7 +55,7 @@ impl Vector {
         neuron
             .call_method1(pyo3::intern!(py, "record"), PyTuple::new(py, call_args)?)
             .map_err(|error| record_error(py, target, error))?;
-        slf.borrow_mut().as_super().keep(target)?;
+        slf.borrow_mut().as_super().keep(target);
         Ok(slf.clone())
     }
 }

@@ -1,0 +1,360 @@
+//! NetCons: connections that keep both ends alive, remember each other, and refuse bad
+//! wiring with a message that says what to pass instead.
+
+use pyo3::exceptions::{PyConnectionError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::{PyTraverseError, PyVisit};
+
+use super::base::PythonHocObject;
+use super::classes::{class_name, is_point_process_name};
+use super::neuron_types::{neuron_kind, neuron_types, NeuronKind};
+use super::registry::{unwrap, wrap};
+use crate::capture::neuron_call_as;
+use crate::errors::patch_error;
+
+/// nrn-patch's defaults, which make a connection do something out of the box.
+pub const DEFAULT_WEIGHT: f64 = 0.1;
+pub const DEFAULT_DELAY: f64 = 1.0;
+pub const DEFAULT_THRESHOLD: f64 = -20.0;
+
+/// A NEURON NetCon that holds on to its source and target.
+#[pyclass(module = "patch.objects", extends = PythonHocObject, subclass)]
+pub struct NetCon {
+    source: Option<Py<PyAny>>,
+    target: Option<Py<PyAny>>,
+    spikes: Option<Py<PyAny>>,
+}
+
+#[pymethods]
+impl NetCon {
+    #[new]
+    fn py_new(neuron: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<NetCon>> {
+        Ok(
+            PyClassInitializer::from(PythonHocObject::new(unwrap(&neuron)?)).add_subclass(NetCon {
+                source: None,
+                target: None,
+                spikes: None,
+            }),
+        )
+    }
+
+    /// Records the spike times of the source: into `vector`, or into a Vector made on the
+    /// first call and returned again on later ones.
+    #[pyo3(signature = (vector = None))]
+    fn record<'py>(
+        slf: &Bound<'py, Self>,
+        vector: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        if vector.is_none() {
+            if let Some(spikes) = &slf.borrow().spikes {
+                return Ok(spikes.bind(py).clone());
+            }
+        }
+        let vector = match vector {
+            Some(vector) => wrap(vector)?,
+            None => wrap(neuron_types(py)?.h.bind(py).call_method0("Vector")?)?,
+        };
+        let neuron = unwrap(slf.as_any())?;
+        let target = unwrap(&vector)?;
+        neuron_call_as(py, "HocRecordError", || {
+            neuron.call_method1("record", (target,))
+        })?;
+        slf.borrow_mut().spikes = Some(vector.clone().unbind());
+        Ok(vector)
+    }
+
+    /// The source's spike threshold (mV).
+    #[getter]
+    fn threshold<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        unwrap(slf.as_any())?.getattr("threshold")
+    }
+
+    #[setter]
+    fn set_threshold(slf: &Bound<'_, Self>, threshold: f64) -> PyResult<()> {
+        unwrap(slf.as_any())?.setattr("threshold", threshold)
+    }
+
+    /// What this NetCon was made from: the source and target as given (wrapped).
+    #[getter]
+    fn source<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        self.source.as_ref().map(|source| source.bind(py).clone())
+    }
+
+    #[getter]
+    fn target<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        self.target.as_ref().map(|target| target.bind(py).clone())
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.source)?;
+        visit.call(&self.target)?;
+        visit.call(&self.spikes)
+    }
+
+    fn __clear__(&mut self) {
+        self.source = None;
+        self.target = None;
+        self.spikes = None;
+    }
+}
+
+/// The settings of a new NetCon, from NEURON's positional `threshold, delay, weight` and
+/// Patch's keywords; a value given both ways is an error, not silently overwritten.
+pub struct Settings<'py> {
+    pub threshold: f64,
+    pub delay: f64,
+    pub weight: Bound<'py, PyAny>,
+}
+
+impl<'py> Settings<'py> {
+    pub fn new(
+        py: Python<'py>,
+        positional: &Bound<'py, PyTuple>,
+        threshold: Option<f64>,
+        delay: Option<f64>,
+        weight: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Settings<'py>> {
+        if positional.len() > 3 {
+            return Err(PyTypeError::new_err(
+                "NetCon takes at most three values after source and target: threshold, delay, weight",
+            ));
+        }
+        let given = |index: usize| positional.get_item(index).ok();
+        let pick = |index: usize, keyword: Option<Bound<'py, PyAny>>, name: &str| match (
+            given(index),
+            keyword,
+        ) {
+            (Some(_), Some(_)) => Err(PyTypeError::new_err(format!(
+                "NetCon got {name} twice: positionally and as `{name}=`"
+            ))),
+            (Some(value), None) | (None, Some(value)) => Ok(Some(value)),
+            (None, None) => Ok(None),
+        };
+        let as_any = |value: Option<f64>| {
+            value
+                .map(|value| value.into_pyobject(py).map(|v| v.into_any()))
+                .transpose()
+        };
+        let threshold = pick(0, as_any(threshold)?, "threshold")?;
+        let delay = pick(1, as_any(delay)?, "delay")?;
+        let weight = pick(2, weight, "weight")?;
+        Ok(Settings {
+            threshold: threshold
+                .map(|value| value.extract())
+                .transpose()?
+                .unwrap_or(DEFAULT_THRESHOLD),
+            delay: delay
+                .map(|value| value.extract())
+                .transpose()?
+                .unwrap_or(DEFAULT_DELAY),
+            weight: match weight {
+                Some(weight) => weight,
+                None => DEFAULT_WEIGHT.into_pyobject(py)?.into_any(),
+            },
+        })
+    }
+}
+
+/// Connects `source` to `target` (None for a spike detector): NEURON's NetCon, wrapped,
+/// with both ends and the NetCon keeping each other alive and in `_connections`.
+pub fn connect<'py>(
+    py: Python<'py>,
+    source: &Bound<'py, PyAny>,
+    target: &Bound<'py, PyAny>,
+    settings: Settings<'py>,
+    sec: Option<Bound<'py, PyAny>>,
+    attributes: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let source = if source.is_none() {
+        source.clone()
+    } else {
+        wrap(source.clone())?
+    };
+    let target = if target.is_none() {
+        target.clone()
+    } else {
+        wrap(target.clone())?
+    };
+    let (neuron_source, section) = netcon_source(&source, sec)?;
+    let neuron_target = netcon_target(&target)?;
+
+    let h = neuron_types(py)?.h.bind(py);
+    let class = h.getattr(pyo3::intern!(py, "NetCon"))?;
+    let kwargs = PyDict::new(py);
+    if let Some(section) = &section {
+        kwargs.set_item("sec", unwrap(section)?)?;
+    }
+    // NEURON takes threshold, delay and weight together; list weights are set below.
+    let first_weight = settings.weight.extract::<f64>().unwrap_or(0.0);
+    let args = (
+        neuron_source,
+        neuron_target,
+        settings.threshold,
+        settings.delay,
+        first_weight,
+    );
+    let netcon = neuron_call_as(py, "HocConnectError", || class.call(args, Some(&kwargs)))?;
+    set_weights(&netcon, &settings.weight)?;
+
+    let netcon = wrap(netcon)?;
+    if let Ok(wrapper) = netcon.cast::<NetCon>() {
+        let mut wrapper = wrapper.borrow_mut();
+        wrapper.source = (!source.is_none()).then(|| source.clone().unbind());
+        wrapper.target = (!target.is_none()).then(|| target.clone().unbind());
+    }
+    remember_connection(&netcon, &source, &target, section.as_ref())?;
+    if let Some(attributes) = attributes {
+        for (name, value) in attributes {
+            netcon.setattr(name.cast::<PyString>()?, value)?;
+        }
+    }
+    Ok(netcon)
+}
+
+/// Both ends and the NetCon keep each other alive; each end lists the other in
+/// `_connections`. A pointer source has no object of its own: its section holds on.
+fn remember_connection(
+    netcon: &Bound<'_, PyAny>,
+    source: &Bound<'_, PyAny>,
+    target: &Bound<'_, PyAny>,
+    section: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
+    let py = netcon.py();
+    let netcon_wrapper = netcon.cast::<PythonHocObject>()?;
+    for end in [source, target].into_iter().chain(section) {
+        if let Ok(end) = end.cast::<PythonHocObject>() {
+            end.borrow_mut().keep(netcon);
+            netcon_wrapper.borrow_mut().keep(end);
+        }
+    }
+    // A pointer source is its section, as far as users can look it up.
+    let source = match (source.cast::<PythonHocObject>(), section) {
+        (Err(_), Some(section)) => section,
+        _ => source,
+    };
+    for (end, other) in [(source, target), (target, source)] {
+        if let Ok(end) = end.cast::<PythonHocObject>() {
+            if !other.is_none() {
+                end.borrow_mut().connections(py).set_item(other, netcon)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What NEURON takes as the source, and the section it sits in when it is a pointer.
+fn netcon_source<'py>(
+    source: &Bound<'py, PyAny>,
+    sec: Option<Bound<'py, PyAny>>,
+) -> PyResult<(Bound<'py, PyAny>, Option<Bound<'py, PyAny>>)> {
+    let py = source.py();
+    if source.is_none() {
+        return Ok((source.clone(), sec));
+    }
+    if let Some(netcon) = source.getattr_opt(pyo3::intern!(py, "__netcon__"))? {
+        let pointer = netcon.call0()?;
+        let section = match sec {
+            Some(section) => Some(section),
+            None => source_section(source)?,
+        };
+        if section.is_none() && crate::core::is_nrn_scalar(&pointer)? {
+            return Err(pointer_without_section(source));
+        }
+        return Ok((pointer, section));
+    }
+    if crate::core::is_nrn_scalar(source)? {
+        return match sec {
+            Some(section) => Ok((source.clone(), Some(section))),
+            None => Err(pointer_without_section(source)),
+        };
+    }
+    if is_point_process_object(source)? {
+        return Ok((unwrap(source)?, sec));
+    }
+    Err(patch_error(
+        py,
+        "HocConnectError",
+        &format!(
+            "{} cannot be a NetCon source: pass a Section or Segment (its membrane potential), \
+             a point process or artificial cell, a `_ref_` pointer with `sec=`, or None",
+            describe(source)
+        ),
+    ))
+}
+
+fn netcon_target<'py>(target: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if target.is_none() || is_point_process_object(target)? {
+        return unwrap(target);
+    }
+    let hint = match neuron_kind(&unwrap(target)?)? {
+        NeuronKind::Section | NeuronKind::Segment => {
+            " Sections receive spikes through a synapse: connect to p.ExpSyn(section)."
+        }
+        _ => "",
+    };
+    Err(patch_error(
+        target.py(),
+        "HocConnectError",
+        &format!(
+            "{} cannot be a NetCon target: the target must be a point process such as a \
+             synapse or an artificial cell, or None for a spike detector.{hint}",
+            describe(target)
+        ),
+    ))
+}
+
+/// The Patch section of a Section or Segment source.
+fn source_section<'py>(source: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let neuron = unwrap(source)?;
+    Ok(match neuron_kind(&neuron)? {
+        NeuronKind::Section => Some(wrap(neuron)?),
+        NeuronKind::Segment => Some(wrap(neuron.getattr("sec")?)?),
+        _ => None,
+    })
+}
+
+pub fn is_point_process_object(object: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let neuron = unwrap(object)?;
+    Ok(neuron_kind(&neuron)? == NeuronKind::Instance
+        && is_point_process_name(object.py(), &class_name(&neuron)?)?)
+}
+
+fn pointer_without_section(source: &Bound<'_, PyAny>) -> PyErr {
+    PyConnectionError::new_err(format!(
+        "{} is a pointer without a section: pass `sec=` (the section it belongs to), or pass \
+         the segment itself, e.g. p.NetCon(section(0.5), target)",
+        describe(source)
+    ))
+}
+
+/// A scalar weight sets `weight[0]`; a list sets one weight each, as many as the target
+/// takes.
+fn set_weights(netcon: &Bound<'_, PyAny>, weight: &Bound<'_, PyAny>) -> PyResult<()> {
+    let weights = netcon.getattr("weight")?;
+    if let Ok(value) = weight.extract::<f64>() {
+        return weights.set_item(0, value);
+    }
+    let values: Vec<f64> = weight
+        .extract()
+        .map_err(|_| PyTypeError::new_err("weight is a number or a list of numbers"))?;
+    let count = netcon.call_method0("wcnt")?.extract::<f64>()? as usize;
+    if values.len() > count {
+        return Err(PyValueError::new_err(format!(
+            "{} weights given, but the target takes {count}: pass at most {count}",
+            values.len()
+        )));
+    }
+    for (index, value) in values.into_iter().enumerate() {
+        weights.set_item(index, value)?;
+    }
+    Ok(())
+}
+
+fn describe(object: &Bound<'_, PyAny>) -> String {
+    object
+        .repr()
+        .map(|text| text.to_string())
+        .unwrap_or_else(|_| "this object".to_string())
+}
