@@ -1,10 +1,16 @@
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Compiled mechanisms go to a cache of this test run (subprocesses inherit it), so the
+# tests exercise nrnivmodl for real and leave the user's cache alone.
+os.environ["PATCH_CACHE_DIR"] = tempfile.mkdtemp(prefix="patch-test-cache-")
 
 
 @pytest.fixture

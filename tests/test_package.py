@@ -37,6 +37,7 @@ E = exceptions
         (E.SimulationError, [E.PatchError]),
         (E.UninitializedError, [E.SimulationError]),
         (E.ErrorHandlingError, [E.PatchError]),
+        (E.MechanismError, [E.PatchError]),
         (E.ParallelError, [E.PatchError]),
         (E.ParallelConnectError, [E.ParallelError]),
         (E.BroadcastError, [E.ParallelError]),

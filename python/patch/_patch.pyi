@@ -1,4 +1,6 @@
+import os
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from typing_extensions import Self, disjoint_base, final
@@ -17,6 +19,7 @@ __all__ = [
     "Section",
     "SectionRef",
     "Segment",
+    "VecStim",
     "Vector",
     "_rewrap",
     "assert_connectable",
@@ -59,6 +62,8 @@ class PythonHocInterpreter:
     def cas(self) -> Section: ...
     def SectionRef(self, *args: Any, sec: Any = None) -> SectionRef: ...
     def record(self, target: Any) -> Vector: ...
+    def VecStim(self, pattern: Sequence[float] | None = None, **attributes: Any) -> VecStim: ...
+    def load_mechanisms(self, path: str | os.PathLike[str]) -> Path: ...
     def NetCon(
         self,
         source: Any,
@@ -214,6 +219,13 @@ class PushedSection:
 
 class PointProcess(PythonHocObject):
     def __record__(self) -> Any: ...
+    def stimulate(
+        self,
+        pattern: Sequence[float] | None = None,
+        weight: float = 0.04,
+        delay: float = 0.0,
+        **netstim_attributes: Any,
+    ) -> PointProcess: ...
     @property
     def segment(self) -> Segment | None: ...
 
@@ -253,3 +265,8 @@ class NetCon(PythonHocObject):
     def source(self) -> Any: ...
     @property
     def target(self) -> Any: ...
+
+@disjoint_base
+class VecStim(PointProcess):
+    pattern: list[float]
+    vector: Any

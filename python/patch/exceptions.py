@@ -13,6 +13,7 @@ __all__ = [
     "SimulationError",
     "UninitializedError",
     "ErrorHandlingError",
+    "MechanismError",
     "ParallelError",
     "ParallelConnectError",
     "BroadcastError",
@@ -61,6 +62,11 @@ class UninitializedError(SimulationError):
 
 class ErrorHandlingError(PatchError):
     """Translating a NEURON error failed."""
+
+
+class MechanismError(PatchError):
+    """NMODL mechanisms could not be compiled or loaded (the message has nrnivmodl's
+    report)."""
 
 
 class ParallelError(PatchError):

@@ -13,6 +13,7 @@ from ._patch import (
     Section,
     SectionRef,
     Segment,
+    VecStim,
     Vector,
 )
 
@@ -46,5 +47,6 @@ __all__ = [
     "SectionRef",
     "Segment",
     "SimulationValue",
+    "VecStim",
     "Vector",
 ]

@@ -54,6 +54,9 @@ pub enum NrnError {
     #[error("the section was deleted; create a new one instead of using the deleted one")]
     DeletedSection,
 
+    #[error("{0}")]
+    MechanismBuild(String),
+
     #[error("an unexpected exception crossed the NEURON guard: {0}")]
     Foreign(String),
 }

@@ -15,6 +15,7 @@ pub mod ffi;
 mod guard;
 mod handle;
 mod library;
+pub mod mechanisms;
 mod run;
 mod section;
 mod symbols;

@@ -65,6 +65,7 @@ fn to_python(py: Python<'_>, error: &NrnError, neuron_output: &str) -> PyErr {
         NrnError::UnknownName { .. } => PyAttributeError::new_err(message),
         NrnError::WrongKind { .. } | NrnError::WrongClass { .. } => PyTypeError::new_err(message),
         NrnError::InvalidArgument(_) => PyValueError::new_err(message),
+        NrnError::MechanismBuild(_) => patch_exception("MechanismError"),
         NrnError::LibraryNotFound { .. }
         | NrnError::LibraryLoad { .. }
         | NrnError::MissingSymbol { .. }

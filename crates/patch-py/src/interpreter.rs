@@ -1,3 +1,5 @@
+use std::path::PathBuf;
+
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
@@ -6,12 +8,14 @@ use pyo3::{PyTraverseError, PyVisit};
 use crate::attach::attach;
 use crate::capture::{capture_output, neuron_call, pass_on};
 use crate::errors::{section_access_error, PatchErr, PatchResult};
+use crate::mechanisms::{compile_and_load, mod_files_in};
 use crate::objects::base::{patch_attribute, unknown_attribute};
 use crate::objects::classes::is_point_process_name;
 use crate::objects::netcon::{self, Settings};
 use crate::objects::neuron_types::neuron_types;
 use crate::objects::point_process::PointProcessFactory;
 use crate::objects::registry::{unwrap, wrap};
+use crate::objects::vecstim::new_vecstim;
 use crate::time::time_vector;
 
 /// Patch's HOC interpreter `p`: everything `neuron.h` has, with stdrun loaded, Patch's
@@ -171,6 +175,33 @@ impl PythonHocInterpreter {
         let target = target.unwrap_or_else(|| py.None().into_bound(py));
         let settings = Settings::new(py, args, threshold, delay, weight)?;
         netcon::connect(py, source, &target, settings, sec, attributes)
+    }
+
+    /// An artificial cell that fires at the times in `pattern` (ms); Patch's own NMODL
+    /// VecStim, compiled on first use.
+    #[pyo3(signature = (pattern = None, **attributes))]
+    #[allow(non_snake_case)]
+    fn VecStim<'py>(
+        &self,
+        py: Python<'py>,
+        pattern: Option<Bound<'py, PyAny>>,
+        attributes: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let stimulus = new_vecstim(py, pattern.as_ref())?;
+        if let Some(attributes) = attributes {
+            for (name, value) in attributes {
+                stimulus.setattr(name.cast::<PyString>()?, value)?;
+            }
+        }
+        Ok(stimulus)
+    }
+
+    /// Compiles (once, into a per-user cache) and loads the `.mod` files in `path` (a
+    /// folder or one file); new point processes become `p.<Name>` factories. Returns the
+    /// compiled library.
+    fn load_mechanisms(&self, py: Python<'_>, path: PathBuf) -> PatchResult<PathBuf> {
+        let files = mod_files_in(&path)?;
+        compile_and_load(py, &files)
     }
 
     /// A Vector recording `target` (a section, segment, point process or pointer).

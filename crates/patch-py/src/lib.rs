@@ -6,6 +6,7 @@ mod capture;
 mod core;
 mod errors;
 mod interpreter;
+mod mechanisms;
 mod objects;
 mod suggest;
 mod time;
@@ -31,6 +32,7 @@ fn _patch(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<objects::point_process::SEClamp>()?;
     module.add_class::<objects::vector::Vector>()?;
     module.add_class::<objects::netcon::NetCon>()?;
+    module.add_class::<objects::vecstim::VecStim>()?;
     module.add_function(wrap_pyfunction!(objects::base::_rewrap, module)?)?;
 
     module.add_function(wrap_pyfunction!(core::transform, module)?)?;

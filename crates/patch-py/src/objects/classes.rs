@@ -12,6 +12,7 @@ use super::neuron_types::{neuron_kind, neuron_types, NeuronKind};
 use super::point_process::{IClamp, PointProcess, SEClamp};
 use super::section::Section;
 use super::section_ref::SectionRef;
+use super::vecstim::VecStim;
 use super::vector::Vector;
 
 /// Wrapper classes by NEURON class name, decided once per name.
@@ -33,6 +34,7 @@ pub fn wrapper_class<'py>(object: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyT
     let class = match name.as_str() {
         "Vector" => py.get_type::<Vector>(),
         "NetCon" => py.get_type::<NetCon>(),
+        "VecStim" => py.get_type::<VecStim>(),
         "SectionRef" => py.get_type::<SectionRef>(),
         "IClamp" => py.get_type::<IClamp>(),
         "SEClamp" => py.get_type::<SEClamp>(),

@@ -11,4 +11,5 @@ pub mod section;
 pub mod section_ref;
 pub mod section_stack;
 pub mod segment;
+pub mod vecstim;
 pub mod vector;

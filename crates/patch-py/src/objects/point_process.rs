@@ -14,7 +14,7 @@ use crate::capture::neuron_call;
 pub struct PointProcess {}
 
 impl PointProcess {
-    fn initializer(object: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<PointProcess>> {
+    pub fn initializer(object: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<PointProcess>> {
         Ok(
             PyClassInitializer::from(PythonHocObject::new(unwrap(&object)?))
                 .add_subclass(PointProcess {}),
@@ -49,6 +49,36 @@ impl PointProcess {
         slf.as_super()
             .neuron_object(py)?
             .getattr(pyo3::intern!(py, "_ref_i"))
+    }
+
+    /// Drives this process with a NetStim (keywords set its `start`, `number`,
+    /// `interval`, `noise`) or, given a `pattern` of times, a VecStim; returns the stimulus.
+    #[pyo3(signature = (pattern = None, weight = 0.04, delay = 0.0, **netstim_attributes))]
+    fn stimulate<'py>(
+        slf: &Bound<'py, Self>,
+        pattern: Option<Bound<'py, PyAny>>,
+        weight: f64,
+        delay: f64,
+        netstim_attributes: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let stimulus = match &pattern {
+            Some(pattern) => super::vecstim::new_vecstim(py, Some(pattern))?,
+            None => {
+                let h = neuron_types(py)?.h.bind(py);
+                wrap(neuron_call(py, || h.call_method0("NetStim"))?)?
+            }
+        };
+        if let Some(attributes) = netstim_attributes {
+            for (name, value) in attributes {
+                stimulus.setattr(name.cast::<PyString>()?, value)?;
+            }
+        }
+        let weight = weight.into_pyobject(py)?.into_any();
+        let settings =
+            super::netcon::Settings::new(py, &PyTuple::empty(py), None, Some(delay), Some(weight))?;
+        super::netcon::connect(py, &stimulus, slf.as_any(), settings, None, None)?;
+        Ok(stimulus)
     }
 
     /// The segment it sits on, or None (artificial cells and unplaced processes).

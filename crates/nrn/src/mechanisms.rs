@@ -1,0 +1,223 @@
+//! Compiling NMODL files with NEURON's `nrnivmodl` into a per-user cache, keyed by NEURON
+//! version and the sources' digest. Several processes (MPI ranks) may compile the same
+//! sources at once: each builds in a folder of its own and the first to finish publishes
+//! it with an atomic rename.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+use crate::{NrnError, Result};
+
+/// Where compiled mechanisms are kept: `$PATCH_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/patch/mechanisms`, else `~/.cache/patch/mechanisms`.
+pub fn default_cache_root() -> PathBuf {
+    if let Some(dir) = std::env::var_os("PATCH_CACHE_DIR").filter(|dir| !dir.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    cache.join("patch").join("mechanisms")
+}
+
+/// Compiles NMODL files with one `nrnivmodl` for one NEURON version.
+#[derive(Debug, Clone)]
+pub struct MechanismCompiler {
+    pub nrnivmodl: PathBuf,
+    pub neuron_version: String,
+    pub cache_root: PathBuf,
+}
+
+impl MechanismCompiler {
+    /// The `libnrnmech.so` built from `mod_files`, compiled now unless cached.
+    pub fn compile(&self, mod_files: &[PathBuf]) -> Result<PathBuf> {
+        if mod_files.is_empty() {
+            return Err(NrnError::MechanismBuild(
+                "there are no .mod files to compile".to_string(),
+            ));
+        }
+        let sources = read_sources(mod_files)?;
+        let version_dir = self.cache_root.join(sanitize(&self.neuron_version));
+        let target = version_dir.join(digest(&sources));
+        if let Some(library) = find_library(&target) {
+            return Ok(library);
+        }
+        let building = version_dir.join(format!(
+            ".building-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|elapsed| elapsed.as_nanos())
+                .unwrap_or(0)
+        ));
+        let result = self
+            .build_in(&building, &sources)
+            .and_then(|()| publish(&building, &target));
+        let _ = std::fs::remove_dir_all(&building);
+        result?;
+        find_library(&target).ok_or_else(|| {
+            NrnError::MechanismBuild(format!(
+                "nrnivmodl made no libnrnmech.so in {}",
+                target.display()
+            ))
+        })
+    }
+
+    fn build_in(&self, folder: &Path, sources: &[(String, Vec<u8>)]) -> Result<()> {
+        std::fs::create_dir_all(folder).map_err(|error| io_error("create", folder, &error))?;
+        for (name, content) in sources {
+            let file = folder.join(name);
+            std::fs::write(&file, content).map_err(|error| io_error("write", &file, &error))?;
+        }
+        let output = Command::new(&self.nrnivmodl)
+            .arg(".")
+            .current_dir(folder)
+            .output()
+            .map_err(|error| {
+                NrnError::MechanismBuild(format!(
+                    "could not run {}: {error}. nrnivmodl comes with `pip install neuron`; \
+                     make sure the environment's bin folder is there",
+                    self.nrnivmodl.display()
+                ))
+            })?;
+        if output.status.success() && find_library(folder).is_some() {
+            return Ok(());
+        }
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Err(NrnError::MechanismBuild(build_failure_message(&printed)))
+    }
+}
+
+/// nrnivmodl's output, shortened to its end, with advice for the usual cause.
+fn build_failure_message(printed: &str) -> String {
+    let lines: Vec<&str> = printed.lines().collect();
+    let tail = lines[lines.len().saturating_sub(15)..].join("\n");
+    let lowered = printed.to_lowercase();
+    let advice = if ["not found", "no such file", "command not found"]
+        .iter()
+        .any(|sign| lowered.contains(sign))
+        && ["c++", "g++", "gcc", "cc:", "make"]
+            .iter()
+            .any(|tool| lowered.contains(tool))
+    {
+        "nrnivmodl needs a C/C++ compiler and make: install them (Debian: apt-get install g++ make)"
+    } else {
+        "check the .mod files: nrnivmodl's report is above"
+    };
+    format!("compiling the mechanisms failed:\n{tail}\n{advice}")
+}
+
+fn read_sources(mod_files: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut sources = Vec::with_capacity(mod_files.len());
+    for file in mod_files {
+        let name = file
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".mod"))
+            .ok_or_else(|| {
+                NrnError::InvalidArgument(format!("{} is not a .mod file", file.display()))
+            })?;
+        let content = std::fs::read(file).map_err(|error| io_error("read", file, &error))?;
+        sources.push((name, content));
+    }
+    sources.sort();
+    Ok(sources)
+}
+
+fn digest(sources: &[(String, Vec<u8>)]) -> String {
+    let mut hasher = Sha256::new();
+    for (name, content) in sources {
+        hasher.update((name.len() as u64).to_le_bytes());
+        hasher.update(name.as_bytes());
+        hasher.update((content.len() as u64).to_le_bytes());
+        hasher.update(content);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .take(12)
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Moves a finished build into place; losing the race to another process is fine.
+fn publish(building: &Path, target: &Path) -> Result<()> {
+    match std::fs::rename(building, target) {
+        Ok(()) => Ok(()),
+        Err(_) if find_library(target).is_some() => Ok(()),
+        Err(error) => Err(io_error("move into place", target, &error)),
+    }
+}
+
+/// `<folder>/<architecture>/libnrnmech.so`.
+fn find_library(folder: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(folder)
+        .ok()?
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.path().join("libnrnmech.so"))
+        .find(|library| library.is_file())
+}
+
+fn sanitize(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn io_error(action: &str, path: &Path, error: &std::io::Error) -> NrnError {
+    NrnError::MechanismBuild(format!("could not {action} {}: {error}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_depends_on_names_and_contents() {
+        let one = digest(&[("a.mod".into(), b"x".to_vec())]);
+        assert_eq!(one, digest(&[("a.mod".into(), b"x".to_vec())]));
+        assert_ne!(one, digest(&[("b.mod".into(), b"x".to_vec())]));
+        assert_ne!(one, digest(&[("a.mod".into(), b"y".to_vec())]));
+        assert_eq!(one.len(), 24);
+    }
+
+    #[test]
+    fn a_missing_compiler_gets_advice() {
+        let message = build_failure_message("make: g++: Command not found\n");
+        assert!(message.contains("apt-get install g++"), "{message}");
+        let message = build_failure_message("syntax error at line 3\n");
+        assert!(message.contains("check the .mod files"), "{message}");
+    }
+
+    #[test]
+    fn versions_become_folder_names() {
+        assert_eq!(sanitize("9.0.2+dev/x"), "9.0.2_dev_x");
+    }
+
+    #[test]
+    fn no_files_and_wrong_files_are_errors() {
+        let compiler = MechanismCompiler {
+            nrnivmodl: "nrnivmodl".into(),
+            neuron_version: "9".into(),
+            cache_root: std::env::temp_dir(),
+        };
+        assert!(compiler.compile(&[]).is_err());
+        assert!(compiler
+            .compile(&[PathBuf::from("/nonexistent/a.txt")])
+            .is_err());
+    }
+}

@@ -1,0 +1,89 @@
+//! NMODL mechanisms: Patch's own (VecStim) and the user's, compiled with `nrnivmodl` into
+//! the per-user cache and loaded into NEURON once.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use nrn::mechanisms::{default_cache_root, MechanismCompiler};
+use pyo3::prelude::*;
+
+use crate::capture::neuron_call;
+use crate::errors::PatchResult;
+use crate::objects::neuron_types::neuron_types;
+
+static LOADED: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+
+fn compiler(py: Python<'_>) -> PyResult<MechanismCompiler> {
+    let executable: PathBuf = py.import("sys")?.getattr("executable")?.extract()?;
+    let beside_python = executable.with_file_name("nrnivmodl");
+    let nrnivmodl = if beside_python.is_file() {
+        beside_python
+    } else {
+        PathBuf::from("nrnivmodl")
+    };
+    Ok(MechanismCompiler {
+        nrnivmodl,
+        neuron_version: py.import("neuron")?.getattr("__version__")?.extract()?,
+        cache_root: default_cache_root(),
+    })
+}
+
+/// Compiles (or finds in the cache) and loads the mechanisms in `mod_files`; returns the
+/// library.
+pub fn compile_and_load(py: Python<'_>, mod_files: &[PathBuf]) -> PatchResult<PathBuf> {
+    let library = compiler(py)?.compile(mod_files)?;
+    load_library(py, &library)?;
+    Ok(library)
+}
+
+fn load_library(py: Python<'_>, library: &Path) -> PyResult<()> {
+    let mut loaded = LOADED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let loaded = loaded.get_or_insert_with(HashSet::new);
+    if loaded.contains(library) {
+        return Ok(());
+    }
+    let h = neuron_types(py)?.h.bind(py);
+    let path = library.to_string_lossy().into_owned();
+    neuron_call(py, || h.call_method1("nrn_load_dll", (path,)))?;
+    loaded.insert(library.to_owned());
+    Ok(())
+}
+
+/// The `.mod` files of a folder (or the one file given).
+pub fn mod_files_in(path: &Path) -> PyResult<Vec<PathBuf>> {
+    if path.is_file() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let entries = std::fs::read_dir(path).map_err(|error| {
+        pyo3::exceptions::PyFileNotFoundError::new_err(format!(
+            "cannot read the mechanism folder {}: {error}",
+            path.display()
+        ))
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|file| file.extension().is_some_and(|extension| extension == "mod"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "{} has no .mod files",
+            path.display()
+        )));
+    }
+    Ok(files)
+}
+
+/// Makes `h.VecStim` available: Patch's own NMODL VecStim, compiled on first use.
+pub fn ensure_vecstim(py: Python<'_>) -> PatchResult<()> {
+    if neuron_types(py)?.h.bind(py).hasattr("VecStim")? {
+        return Ok(());
+    }
+    let package: PathBuf = py.import("patch")?.getattr("__file__")?.extract()?;
+    let source = package.with_file_name("mod").join("VecStim.mod");
+    compile_and_load(py, &[source])?;
+    Ok(())
+}
