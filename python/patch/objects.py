@@ -2,6 +2,7 @@
 it, and keeps alive what it depends on."""
 
 from ._patch import (
+    Collection,
     HocCallable,
     IClamp,
     NetCon,
@@ -35,6 +36,7 @@ class SimulationValue(float):
 
 
 __all__ = [
+    "Collection",
     "HocCallable",
     "IClamp",
     "NetCon",

@@ -203,12 +203,14 @@ impl Neuron {
         }
     }
 
-    /// NEURON reads parameters by their index in the mechanism's data, so anything but a
-    /// range variable of a point process would be read from the wrong memory.
-    fn parameter(&self, object: &ObjectHandle, name: &str) -> Result<()> {
+    /// NEURON reads point process parameters by their index in the mechanism's data, and
+    /// other classes' through the class's own accessor, which only some classes have: so
+    /// only range variables of point processes and NetCon's numbers are parameters.
+    pub(crate) fn parameter(&self, object: &ObjectHandle, name: &str) -> Result<()> {
         let symbol = self.member(object, name)?;
         match self.kind(symbol) {
             SymbolKind::RangeVariable => Ok(()),
+            _ if object.class_name() == "NetCon" && NETCON_NUMBERS.contains(&name) => Ok(()),
             kind => Err(NrnError::WrongKind {
                 name: format!("{}.{name}", object.class_name()),
                 expected: "parameter of a point process",
@@ -280,6 +282,9 @@ impl Neuron {
         })
     }
 }
+
+/// NetCon's numbers, read and written through its accessor (`weight` is `weight[0]`).
+const NETCON_NUMBERS: [&str; 3] = ["delay", "threshold", "weight"];
 
 /// A C string with a stable `char*` slot, since HOC takes strings as `char**`.
 struct StrSlot {

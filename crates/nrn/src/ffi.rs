@@ -93,6 +93,7 @@ function_table! {
     nrn_section_push: fn(*mut Section);
     nrn_section_pop: fn();
     nrn_section_is_active: fn(*const Section) -> bool;
+    nrn_cas: fn() -> *mut Section;
     nrn_section_ref: fn(*mut Section);
     nrn_section_unref: fn(*mut Section);
     nrn_mechanism_insert: fn(*mut Section, *const Symbol);

@@ -9,6 +9,7 @@
 //! NEURON is one global, single-threaded interpreter: call it from one thread at a time
 //! (the Python bindings hold the GIL; a Rust program uses one thread or its own lock).
 
+mod bulk;
 mod call;
 mod error;
 pub mod ffi;
@@ -20,6 +21,7 @@ mod run;
 mod section;
 mod symbols;
 
+pub use bulk::{NetConSpec, Source};
 pub use call::{Arg, Value};
 pub use error::{NrnError, Result};
 pub use handle::{ObjectHandle, SectionHandle};

@@ -120,6 +120,14 @@ impl Neuron {
         self.guarded(|api| unsafe { (api.nrn_section_push)(section) })
     }
 
+    /// The currently accessed section.
+    pub fn accessed_section(&'static self) -> Result<SectionHandle> {
+        let section = self.guarded(|api| unsafe { (api.nrn_cas)() })?;
+        let section = NonNull::new(section)
+            .ok_or_else(|| NrnError::Hoc("no section is accessed".to_string()))?;
+        Ok(unsafe { SectionHandle::from_borrowed(self, section) })
+    }
+
     pub fn pop_section(&self) -> Result<()> {
         self.guarded(|api| unsafe { (api.nrn_section_pop)() })
     }

@@ -247,3 +247,117 @@ fn a_simulation_after_every_hostile_input_still_matches() {
     assert_eq!(first.voltage, second.voltage);
     assert!(first.spike_count() >= 2);
 }
+
+#[test]
+fn batches_build_many_objects_and_leave_nothing_behind_on_errors() {
+    let (neuron, _turn) = common::neuron();
+    let soma = neuron.new_section("batch_soma").unwrap();
+    neuron.insert(&soma, "hh").unwrap();
+    let stimuli = neuron.new_artificial_cells("NetStim", 50).unwrap();
+    let locations: Vec<_> = (0..50).map(|_| (&soma, 0.5)).collect();
+    let synapses = neuron.new_point_processes("ExpSyn", &locations).unwrap();
+    let specs: Vec<_> = stimuli
+        .iter()
+        .zip(&synapses)
+        .enumerate()
+        .map(|(index, (stimulus, synapse))| nrn::NetConSpec {
+            source: nrn::Source::Object(stimulus),
+            target: Some(synapse),
+            threshold: 10.0,
+            delay: 1.0 + index as f64,
+            weight: 0.5,
+        })
+        .collect();
+    let netcons = neuron.new_netcons(&specs).unwrap();
+    assert_eq!(netcons.len(), 50);
+    assert_eq!(
+        neuron
+            .call_method(&netcons[7], "wcnt", &[])
+            .unwrap()
+            .as_number(),
+        Some(1.0)
+    );
+    let delays: Vec<f64> = (0..50).map(|index| 1.0 + index as f64).collect();
+    assert_eq!(
+        neuron.parameters(&stimuli, "interval").unwrap(),
+        vec![10.0; 50]
+    );
+    neuron
+        .set_parameters(&stimuli, "interval", &delays)
+        .unwrap();
+    assert_eq!(neuron.parameters(&stimuli, "interval").unwrap(), delays);
+
+    let detector = neuron
+        .new_netcons(&[nrn::NetConSpec {
+            source: nrn::Source::Voltage {
+                section: &soma,
+                x: 0.5,
+            },
+            target: None,
+            threshold: -20.0,
+            delay: 1.0,
+            weight: 0.0,
+        }])
+        .unwrap();
+    assert_eq!(detector.len(), 1);
+
+    // Errors: validated, or thrown by NEURON part way with the section stack intact.
+    let bad_location = neuron.new_point_processes("ExpSyn", &[(&soma, 2.0)]);
+    assert!(matches!(bad_location, Err(NrnError::InvalidArgument(_))));
+    let mixed: Vec<_> = synapses
+        .iter()
+        .cloned()
+        .chain(stimuli.iter().cloned())
+        .collect();
+    assert!(matches!(
+        neuron.set_parameters(&mixed, "tau", &vec![1.0; 100]),
+        Err(NrnError::WrongClass { .. })
+    ));
+    assert!(neuron.set_parameters(&stimuli, "interval", &[1.0]).is_err());
+    assert!(neuron
+        .set_parameters(&stimuli, "no_such", &[1.0; 50])
+        .is_err());
+
+    let marker = neuron.new_section("batch_marker").unwrap();
+    neuron.push_section(&marker).unwrap();
+    let not_a_point_process = neuron.new_point_processes("NetCon", &[(&soma, 0.5), (&soma, 0.5)]);
+    assert!(not_a_point_process.is_err());
+    let accessed = neuron.call_function("secname", &[]).unwrap();
+    assert!(matches!(accessed, nrn::Value::Str(name) if name == "batch_marker"));
+    neuron.pop_section().unwrap();
+}
+
+#[test]
+fn netcon_numbers_are_parameters() {
+    let (neuron, _turn) = common::neuron();
+    let stimuli = neuron.new_artificial_cells("NetStim", 3).unwrap();
+    let targets = neuron.new_artificial_cells("IntFire1", 3).unwrap();
+    let specs: Vec<_> = stimuli
+        .iter()
+        .zip(&targets)
+        .map(|(stimulus, target)| nrn::NetConSpec {
+            source: nrn::Source::Object(stimulus),
+            target: Some(target),
+            threshold: 0.0,
+            delay: 1.0,
+            weight: 0.1,
+        })
+        .collect();
+    let netcons = neuron.new_netcons(&specs).unwrap();
+    for name in ["delay", "weight", "threshold"] {
+        neuron
+            .set_parameters(&netcons, name, &[2.0, 3.0, 4.0])
+            .unwrap();
+        assert_eq!(
+            neuron.parameters(&netcons, name).unwrap(),
+            vec![2.0, 3.0, 4.0],
+            "{name}"
+        );
+    }
+    let weight = neuron.call_method(&netcons[1], "wcnt", &[]).unwrap();
+    assert_eq!(weight.as_number(), Some(1.0));
+    assert!(
+        neuron.parameters(&netcons, "wcnt").is_err(),
+        "methods are not parameters"
+    );
+}

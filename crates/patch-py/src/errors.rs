@@ -41,6 +41,12 @@ impl From<PyErr> for PatchErr {
     }
 }
 
+impl From<pyo3::CastError<'_, '_>> for PatchErr {
+    fn from(error: pyo3::CastError<'_, '_>) -> PatchErr {
+        PatchErr::Py(error.into())
+    }
+}
+
 impl From<PatchErr> for PyErr {
     fn from(error: PatchErr) -> PyErr {
         match error {

@@ -11,6 +11,7 @@ use crate::errors::{section_access_error, PatchErr, PatchResult};
 use crate::mechanisms::{compile_and_load, mod_files_in};
 use crate::objects::base::{patch_attribute, unknown_attribute};
 use crate::objects::classes::is_point_process_name;
+use crate::objects::collection::{handles_of, per_item, sources_of, Collection};
 use crate::objects::netcon::{self, Settings};
 use crate::objects::neuron_types::neuron_types;
 use crate::objects::point_process::PointProcessFactory;
@@ -175,6 +176,73 @@ impl PythonHocInterpreter {
         let target = target.unwrap_or_else(|| py.None().into_bound(py));
         let settings = Settings::new(py, args, threshold, delay, weight)?;
         netcon::connect(py, source, &target, settings, sec, attributes)
+    }
+
+    /// Many NetCons in one call through the Rust core: `sources[i]` to `targets[i]`
+    /// (Collections or sequences; a Section or Segment source means its membrane
+    /// potential; None targets make spike detectors). `weight`, `delay` and `threshold`
+    /// are one number for all or one per connection. Returns a Collection.
+    #[pyo3(signature = (sources, targets = None, weight = None, delay = None, threshold = None))]
+    #[allow(non_snake_case)]
+    fn NetCons<'py>(
+        &self,
+        py: Python<'py>,
+        sources: &Bound<'py, PyAny>,
+        targets: Option<Bound<'py, PyAny>>,
+        weight: Option<Bound<'py, PyAny>>,
+        delay: Option<Bound<'py, PyAny>>,
+        threshold: Option<Bound<'py, PyAny>>,
+    ) -> PatchResult<Bound<'py, Collection>> {
+        let neuron = attach(py)?;
+        let owned_sources = sources_of(sources)?;
+        let count = owned_sources.len();
+        let targets = targets.unwrap_or_else(|| py.None().into_bound(py));
+        let owned_targets: Vec<Option<nrn::ObjectHandle>> = if targets.is_none() {
+            vec![None; count]
+        } else if targets.is_instance_of::<Collection>() {
+            handles_of(&targets)?.into_iter().map(Some).collect()
+        } else {
+            let items: Vec<Bound<'py, PyAny>> = targets.try_iter()?.collect::<PyResult<_>>()?;
+            let present: Vec<Bound<'py, PyAny>> = items
+                .iter()
+                .filter(|item| !item.is_none())
+                .cloned()
+                .collect();
+            let mut handles =
+                handles_of(pyo3::types::PyList::new(py, present)?.as_any())?.into_iter();
+            items
+                .iter()
+                .map(|item| if item.is_none() { None } else { handles.next() })
+                .collect()
+        };
+        if owned_targets.len() != count {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "{count} sources need {count} targets, got {}",
+                owned_targets.len()
+            ))
+            .into());
+        }
+        let number = |value: Option<Bound<'py, PyAny>>, default: f64, name: &str| match value {
+            Some(value) => per_item(&value, count, name),
+            None => Ok(vec![default; count]),
+        };
+        let weights = number(weight, netcon::DEFAULT_WEIGHT, "weight")?;
+        let delays = number(delay, netcon::DEFAULT_DELAY, "delay")?;
+        let thresholds = number(threshold, netcon::DEFAULT_THRESHOLD, "threshold")?;
+        let specs: Vec<nrn::NetConSpec<'_>> = (0..count)
+            .map(|index| nrn::NetConSpec {
+                source: owned_sources[index].borrow(),
+                target: owned_targets[index].as_ref(),
+                threshold: thresholds[index],
+                delay: delays[index],
+                weight: weights[index],
+            })
+            .collect();
+        let handles = neuron.new_netcons(&specs)?;
+        let collection = Bound::new(py, Collection::new(handles, "NetCon"))?;
+        Collection::tie(&collection, sources)?;
+        Collection::tie(&collection, &targets)?;
+        Ok(collection)
     }
 
     /// An artificial cell that fires at the times in `pattern` (ms); Patch's own NMODL

@@ -3,6 +3,7 @@
 
 mod attach;
 mod capture;
+mod convert;
 mod core;
 mod errors;
 mod interpreter;
@@ -33,6 +34,8 @@ fn _patch(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<objects::vector::Vector>()?;
     module.add_class::<objects::netcon::NetCon>()?;
     module.add_class::<objects::vecstim::VecStim>()?;
+    module.add_class::<objects::collection::Collection>()?;
+    module.add_class::<objects::collection::CollectionIterator>()?;
     module.add_function(wrap_pyfunction!(objects::base::_rewrap, module)?)?;
 
     module.add_function(wrap_pyfunction!(core::transform, module)?)?;

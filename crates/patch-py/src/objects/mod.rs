@@ -3,6 +3,7 @@
 pub mod base;
 pub mod callable;
 pub mod classes;
+pub mod collection;
 pub mod netcon;
 pub mod neuron_types;
 pub mod point_process;

@@ -4,6 +4,7 @@ use pyo3::types::{PyDict, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use super::base::PythonHocObject;
+use super::collection::{apply_parameters, locations_of, Collection};
 use super::neuron_types::neuron_types;
 use super::registry::{unwrap, unwrap_args, wrap};
 use super::section::keep_each_other;
@@ -193,6 +194,34 @@ impl PointProcessFactory {
 
     fn __repr__(&self) -> String {
         format!("<patch factory of {} point processes>", self.name)
+    }
+
+    /// Many at once through the Rust core: `count` artificial cells, or one on each of
+    /// `targets` (Sections mean their middle, or Segments). Keyword parameters are one
+    /// number for all or one per object. Returns a Collection.
+    #[pyo3(signature = (targets, **parameters))]
+    fn many<'py>(
+        &self,
+        py: Python<'py>,
+        targets: &Bound<'py, PyAny>,
+        parameters: Option<&Bound<'py, PyDict>>,
+    ) -> crate::errors::PatchResult<Bound<'py, Collection>> {
+        let neuron = crate::attach::attach(py)?;
+        let handles = match targets.extract::<usize>() {
+            Ok(count) => neuron.new_artificial_cells(&self.name, count)?,
+            Err(_) => {
+                let locations = locations_of(targets)?;
+                let borrowed: Vec<(&nrn::SectionHandle, f64)> =
+                    locations.iter().map(|(section, x)| (section, *x)).collect();
+                neuron.new_point_processes(&self.name, &borrowed)?
+            }
+        };
+        let collection = Bound::new(py, Collection::new(handles, &self.name))?;
+        apply_parameters(&collection, parameters)?;
+        if targets.extract::<usize>().is_err() {
+            Collection::tie(&collection, targets)?;
+        }
+        Ok(collection)
     }
 }
 

@@ -1,0 +1,230 @@
+//! Building many objects in one call: one guard and one symbol lookup for the whole batch,
+//! no Python in between. On an error nothing of the batch is left behind.
+
+use std::ffi::CStr;
+use std::ptr::NonNull;
+
+use crate::ffi::{Object, Section};
+use crate::section::check_location;
+use crate::symbols::c_string;
+use crate::{Neuron, NrnError, ObjectHandle, Result, SectionHandle, SymbolKind};
+
+/// Where a NetCon takes its spikes from.
+#[derive(Clone, Copy, Debug)]
+pub enum Source<'a> {
+    /// A point process or artificial cell.
+    Object(&'a ObjectHandle),
+    /// Threshold crossings of the membrane potential at `x` of a section.
+    Voltage { section: &'a SectionHandle, x: f64 },
+    /// None: events come only from `NetCon.event()`.
+    Nothing,
+}
+
+/// One NetCon of a batch.
+#[derive(Clone, Copy, Debug)]
+pub struct NetConSpec<'a> {
+    pub source: Source<'a>,
+    pub target: Option<&'a ObjectHandle>,
+    pub threshold: f64,
+    pub delay: f64,
+    pub weight: f64,
+}
+
+/// A batch entry resolved to raw pointers, so the guarded loop does nothing but call.
+enum RawSource {
+    Object(*mut Object),
+    Voltage(*mut Section, f64),
+    Nothing,
+}
+
+impl Neuron {
+    /// `count` new instances of an artificial cell class such as `NetStim` or `IntFire1`.
+    pub fn new_artificial_cells(
+        &'static self,
+        class: &str,
+        count: usize,
+    ) -> Result<Vec<ObjectHandle>> {
+        let class = self.symbol_of_kind(class, SymbolKind::Class)?;
+        self.batch(count, |api, created| {
+            for _ in 0..count {
+                created.push(unsafe { (api.nrn_object_new)(class.0, 0) });
+            }
+        })
+    }
+
+    /// One point process of `class` at each `(section, x)`.
+    pub fn new_point_processes(
+        &'static self,
+        class: &str,
+        locations: &[(&SectionHandle, f64)],
+    ) -> Result<Vec<ObjectHandle>> {
+        let class = self.symbol_of_kind(class, SymbolKind::Class)?;
+        let mut raw = Vec::with_capacity(locations.len());
+        for (section, x) in locations {
+            check_location(*x)?;
+            raw.push((section.live_ptr()?, *x));
+        }
+        self.batch(locations.len(), |api, created| {
+            for &(section, x) in &raw {
+                unsafe {
+                    (api.nrn_section_push)(section);
+                    (api.nrn_double_push)(x);
+                    let object = (api.nrn_object_new)(class.0, 1);
+                    (api.nrn_section_pop)();
+                    created.push(object);
+                }
+            }
+        })
+    }
+
+    /// One NetCon per spec, made as `NetCon(source, target, threshold, delay, weight)`.
+    pub fn new_netcons(&'static self, specs: &[NetConSpec<'_>]) -> Result<Vec<ObjectHandle>> {
+        let class = self.symbol_of_kind("NetCon", SymbolKind::Class)?;
+        let voltage = self.symbol_of_kind("v", SymbolKind::RangeVariable)?;
+        let mut raw = Vec::with_capacity(specs.len());
+        for spec in specs {
+            let source = match spec.source {
+                Source::Object(object) => RawSource::Object(object.as_ptr()),
+                Source::Voltage { section, x } => {
+                    check_location(x)?;
+                    RawSource::Voltage(section.live_ptr()?, x)
+                }
+                Source::Nothing => RawSource::Nothing,
+            };
+            for value in [spec.delay, spec.weight] {
+                if !value.is_finite() {
+                    return Err(NrnError::InvalidArgument(format!(
+                        "NetCon delays and weights must be finite numbers, got {value}"
+                    )));
+                }
+            }
+            if spec.delay < 0.0 {
+                return Err(NrnError::InvalidArgument(format!(
+                    "a NetCon delay cannot be negative, got {}",
+                    spec.delay
+                )));
+            }
+            let target = spec
+                .target
+                .map_or(std::ptr::null_mut(), ObjectHandle::as_ptr);
+            raw.push((source, target, spec.threshold, spec.delay, spec.weight));
+        }
+        self.batch(specs.len(), |api, created| {
+            for (source, target, threshold, delay, weight) in &raw {
+                unsafe {
+                    let section = match *source {
+                        RawSource::Object(object) => {
+                            (api.nrn_object_push)(object);
+                            None
+                        }
+                        RawSource::Voltage(section, x) => {
+                            (api.nrn_rangevar_push)(voltage.0, section, x);
+                            Some(section)
+                        }
+                        RawSource::Nothing => {
+                            (api.nrn_object_push)(std::ptr::null_mut());
+                            None
+                        }
+                    };
+                    (api.nrn_object_push)(*target);
+                    (api.nrn_double_push)(*threshold);
+                    (api.nrn_double_push)(*delay);
+                    (api.nrn_double_push)(*weight);
+                    // A pointer source belongs to the accessed section, as with `sec=`.
+                    if let Some(section) = section {
+                        (api.nrn_section_push)(section);
+                    }
+                    let netcon = (api.nrn_object_new)(class.0, 5);
+                    if section.is_some() {
+                        (api.nrn_section_pop)();
+                    }
+                    created.push(netcon);
+                }
+            }
+        })
+    }
+
+    /// Sets the parameter `name` of every object, one value each.
+    pub fn set_parameters(
+        &self,
+        objects: &[ObjectHandle],
+        name: &str,
+        values: &[f64],
+    ) -> Result<()> {
+        if objects.len() != values.len() {
+            return Err(NrnError::InvalidArgument(format!(
+                "{} objects need {} values, got {}",
+                objects.len(),
+                objects.len(),
+                values.len()
+            )));
+        }
+        let Some(first) = objects.first() else {
+            return Ok(());
+        };
+        self.same_class(objects)?;
+        self.parameter(first, name)?;
+        let name = c_string(name)?;
+        self.guarded(|api| {
+            for (object, value) in objects.iter().zip(values) {
+                unsafe { (api.nrn_property_set)(object.as_ptr(), name.as_ptr(), *value) };
+            }
+        })
+    }
+
+    /// The parameter `name` of every object.
+    pub fn parameters(&self, objects: &[ObjectHandle], name: &str) -> Result<Vec<f64>> {
+        let Some(first) = objects.first() else {
+            return Ok(Vec::new());
+        };
+        self.same_class(objects)?;
+        self.parameter(first, name)?;
+        let name = c_string(name)?;
+        self.guarded(|api| {
+            objects
+                .iter()
+                .map(|object| unsafe { (api.nrn_property_get)(object.as_ptr(), name.as_ptr()) })
+                .collect()
+        })
+    }
+
+    /// NEURON interns class names: objects of one class share the pointer.
+    fn same_class(&self, objects: &[ObjectHandle]) -> Result<()> {
+        let class_of =
+            |object: &ObjectHandle| unsafe { (self.api.nrn_class_name)(object.as_ptr()) };
+        let first = class_of(&objects[0]);
+        match objects.iter().find(|object| class_of(object) != first) {
+            None => Ok(()),
+            Some(other) => Err(NrnError::WrongClass {
+                expected: "collection of one class",
+                actual: unsafe { CStr::from_ptr(class_of(other)) }
+                    .to_string_lossy()
+                    .into_owned(),
+            }),
+        }
+    }
+
+    /// Runs `body` in one guard, collecting the objects it creates; if NEURON fails part
+    /// way, the objects made so far are released (and the guard's OcJump restores the
+    /// interpreter and section stacks).
+    fn batch(
+        &'static self,
+        count: usize,
+        body: impl FnOnce(&crate::ffi::Api, &mut Vec<*mut Object>),
+    ) -> Result<Vec<ObjectHandle>> {
+        let mut created: Vec<*mut Object> = Vec::with_capacity(count);
+        let outcome = self.guarded(|api| body(api, &mut created));
+        let handles = created
+            .into_iter()
+            .filter_map(NonNull::new)
+            .map(|object| unsafe { ObjectHandle::from_owned(self, object) })
+            .collect::<Vec<_>>();
+        match outcome {
+            Ok(()) if handles.len() == count => Ok(handles),
+            Ok(()) => Err(NrnError::Hoc(
+                "NEURON returned no object for part of the batch".to_string(),
+            )),
+            Err(error) => Err(error),
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! NEURON pointers to and from Python objects: NEURON's internal conversions when the
+//! loaded libnrnpython exports them, else public fallbacks through HOC and Python.
+
+use std::ffi::c_void;
+use std::ptr::NonNull;
+use std::sync::OnceLock;
+
+use nrn::{Arg, Neuron, ObjectHandle, SectionHandle, Value};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+
+use crate::attach::attach;
+use crate::errors::PatchResult;
+use crate::objects::neuron_types::{neuron_kind, neuron_types, NeuronKind};
+use crate::objects::registry::unwrap;
+
+/// HOC helpers of the fallback conversions: a slot to pass objects through.
+const FALLBACK_HOC: &str = "objref patch_slot_, patch_null_\n\
+                            proc patch_keep_() { patch_slot_ = $o1 }\n\
+                            obfunc patch_fetch_() { return patch_slot_ }\n";
+
+/// `PATCH_PUBLIC_CONVERSIONS=1` uses the public fallbacks even when NEURON's internal
+/// conversions exist (for testing them).
+fn use_internals() -> bool {
+    static INTERNALS: OnceLock<bool> = OnceLock::new();
+    *INTERNALS.get_or_init(|| {
+        std::env::var_os("PATCH_PUBLIC_CONVERSIONS")
+            .is_none_or(|value| value.is_empty() || value == "0")
+    })
+}
+
+fn fallback_ready(neuron: &'static Neuron) -> PatchResult<()> {
+    static DEFINED: OnceLock<()> = OnceLock::new();
+    if DEFINED.get().is_none() {
+        if neuron.kind_of("patch_fetch_").is_none() {
+            neuron.hoc(FALLBACK_HOC)?;
+        }
+        let _ = DEFINED.set(());
+    }
+    Ok(())
+}
+
+/// The NEURON object behind a Patch object or a HocObject instance.
+pub fn object_handle(object: &Bound<'_, PyAny>) -> PatchResult<ObjectHandle> {
+    let py = object.py();
+    let neuron = attach(py)?;
+    let instance = unwrap(object)?;
+    if neuron_kind(&instance)? != NeuronKind::Instance {
+        return Err(
+            PyTypeError::new_err(format!("{} is not a NEURON object", object.repr()?)).into(),
+        );
+    }
+    let conversions = neuron.conversions();
+    if let (Some(python_to_object), true) = (conversions.python_to_object, use_internals()) {
+        let raw = unsafe { python_to_object(instance.as_ptr().cast::<c_void>()) };
+        if let Some(raw) = NonNull::new(raw) {
+            // nrnpy_po2ho hands over a new reference.
+            return Ok(unsafe { ObjectHandle::from_owned(neuron, raw) });
+        }
+    }
+    fallback_ready(neuron)?;
+    let h = neuron_types(py)?.h.bind(py);
+    h.setattr("patch_slot_", &instance)?;
+    let fetched = neuron.call_function("patch_fetch_", &[]);
+    h.setattr("patch_slot_", h.getattr("patch_null_")?)?;
+    match fetched? {
+        Value::Object(Some(handle)) => Ok(handle),
+        _ => Err(PyTypeError::new_err(format!("{} is not a NEURON object", object.repr()?)).into()),
+    }
+}
+
+/// The Python HocObject of a NEURON object.
+pub fn python_object<'py>(
+    py: Python<'py>,
+    handle: &ObjectHandle,
+) -> PatchResult<Bound<'py, PyAny>> {
+    let neuron = attach(py)?;
+    let conversions = neuron.conversions();
+    if let (Some(object_to_python), true) = (conversions.object_to_python, use_internals()) {
+        let raw = unsafe { object_to_python(handle.as_ptr()) };
+        if !raw.is_null() {
+            return Ok(unsafe { Bound::from_owned_ptr(py, raw.cast()) });
+        }
+    }
+    fallback_ready(neuron)?;
+    let h = neuron_types(py)?.h.bind(py);
+    neuron.call_function("patch_keep_", &[Arg::Object(handle)])?;
+    let object = h.getattr("patch_slot_")?;
+    h.setattr("patch_slot_", h.getattr("patch_null_")?)?;
+    Ok(object)
+}
+
+/// The NEURON section behind a Patch section or an `nrn.Section`.
+pub fn section_handle(section: &Bound<'_, PyAny>) -> PatchResult<SectionHandle> {
+    let py = section.py();
+    let neuron = attach(py)?;
+    let section = unwrap(section)?;
+    let section_type = neuron_types(py)?.section.bind(py);
+    if !section.get_type().is(section_type) {
+        return Err(
+            PyTypeError::new_err(format!("{} is not a NEURON section", section.repr()?)).into(),
+        );
+    }
+    if use_internals() {
+        // nrn.Section objects are `{PyObject_HEAD; Section* sec_; ...}`: the pointer follows
+        // the header (checked against the exact type above).
+        let raw = unsafe {
+            *section
+                .as_ptr()
+                .cast::<u8>()
+                .add(std::mem::size_of::<pyo3::ffi::PyObject>())
+                .cast::<*mut nrn::ffi::Section>()
+        };
+        if let Some(raw) = NonNull::new(raw) {
+            let handle = unsafe { SectionHandle::from_borrowed(neuron, raw) };
+            handle.live_ptr()?;
+            return Ok(handle);
+        }
+    }
+    section.call_method0("push")?;
+    let accessed = neuron.accessed_section();
+    neuron.pop_section()?;
+    Ok(accessed?)
+}

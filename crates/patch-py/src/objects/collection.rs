@@ -1,0 +1,354 @@
+//! Many NEURON objects built in one call through the Rust core, held together.
+
+use std::collections::HashMap;
+
+use nrn::{ObjectHandle, Source};
+use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PySlice, PyString};
+use pyo3::{PyTraverseError, PyVisit};
+
+use super::base::PythonHocObject;
+use super::neuron_types::{neuron_kind, NeuronKind};
+use super::registry::{unwrap, wrap};
+use crate::attach::attach;
+use crate::convert::{object_handle, python_object, section_handle};
+use crate::errors::PatchResult;
+
+/// NEURON object handles, used only with the GIL held.
+struct Handles(Vec<ObjectHandle>);
+
+// The handles are only touched by methods of a Python object, under the GIL.
+unsafe impl Send for Handles {}
+unsafe impl Sync for Handles {}
+
+/// NEURON objects made in bulk: `len`, indexing and iteration give Patch objects;
+/// `set`/`get` write and read a parameter of all of them at once. The collection keeps its
+/// objects alive, and the objects it was built on keep the collection alive.
+#[pyclass(module = "patch.objects", frozen, weakref)]
+pub struct Collection {
+    handles: Handles,
+    class_name: String,
+    keep: std::sync::Mutex<Vec<Py<PyAny>>>,
+}
+
+impl Collection {
+    pub fn new(handles: Vec<ObjectHandle>, class_name: &str) -> Collection {
+        Collection {
+            handles: Handles(handles),
+            class_name: class_name.to_string(),
+            keep: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn handles(&self) -> &[ObjectHandle] {
+        &self.handles.0
+    }
+
+    /// Keeps what the collection was built on (a collection, or the items of a sequence)
+    /// alive, and makes Patch objects among them keep the collection alive in turn. Raw
+    /// NEURON objects in a sequence are the user's to hold, as in NEURON.
+    pub fn tie<'py>(
+        collection: &Bound<'py, Collection>,
+        built_on: &Bound<'py, PyAny>,
+    ) -> PyResult<()> {
+        let mut keep = collection
+            .get()
+            .keep
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if built_on.is_none() {
+            return Ok(());
+        }
+        if built_on.is_instance_of::<Collection>() {
+            keep.push(built_on.clone().unbind());
+            return Ok(());
+        }
+        let mut seen = std::collections::HashSet::new();
+        for object in built_on.try_iter()? {
+            let object = object?;
+            if !seen.insert(object.as_ptr() as usize) {
+                continue;
+            }
+            if let Ok(wrapper) = object.cast::<PythonHocObject>() {
+                wrapper.borrow_mut().keep(collection.as_any());
+                keep.push(object.unbind());
+            }
+        }
+        Ok(())
+    }
+
+    fn item<'py>(slf: &Bound<'py, Self>, index: usize) -> PatchResult<Bound<'py, PyAny>> {
+        let handle = &slf.get().handles.0[index];
+        let wrapper = wrap(python_object(slf.py(), handle)?)?;
+        if let Ok(wrapper) = wrapper.cast::<PythonHocObject>() {
+            wrapper.borrow_mut().keep(slf.as_any());
+        }
+        Ok(wrapper)
+    }
+}
+
+#[pymethods]
+impl Collection {
+    fn __len__(&self) -> usize {
+        self.handles.0.len()
+    }
+
+    fn __getitem__<'py>(
+        slf: &Bound<'py, Self>,
+        index: &Bound<'py, PyAny>,
+    ) -> PatchResult<Bound<'py, PyAny>> {
+        let length = slf.get().handles.0.len();
+        if let Ok(slice) = index.cast::<PySlice>() {
+            let indices = slice.indices(length as isize)?;
+            let mut items = Vec::with_capacity(indices.slicelength);
+            let mut position = indices.start;
+            for _ in 0..indices.slicelength {
+                items.push(Collection::item(slf, position as usize)?);
+                position += indices.step;
+            }
+            return Ok(pyo3::types::PyList::new(slf.py(), items)?.into_any());
+        }
+        let index: isize = index.extract()?;
+        let position = if index < 0 {
+            index + length as isize
+        } else {
+            index
+        };
+        if position < 0 || position as usize >= length {
+            return Err(PyIndexError::new_err(format!(
+                "index {index} is out of range for a collection of {length}"
+            ))
+            .into());
+        }
+        Collection::item(slf, position as usize)
+    }
+
+    fn __iter__(slf: Bound<'_, Self>) -> CollectionIterator {
+        CollectionIterator {
+            collection: Some(slf.unbind()),
+            position: 0,
+        }
+    }
+
+    /// Sets parameter `name` on every object: one number for all, or one per object.
+    fn set(&self, py: Python<'_>, name: &str, values: &Bound<'_, PyAny>) -> PatchResult<()> {
+        let values = per_item(values, self.handles.0.len(), name)?;
+        Ok(attach(py)?.set_parameters(&self.handles.0, name, &values)?)
+    }
+
+    /// Parameter `name` of every object, as a numpy array.
+    fn get<'py>(&self, py: Python<'py>, name: &str) -> PatchResult<Bound<'py, PyAny>> {
+        let values = attach(py)?.parameters(&self.handles.0, name)?;
+        Ok(py.import("numpy")?.call_method1("array", (values,))?)
+    }
+
+    /// The NEURON class of the objects.
+    #[getter]
+    fn class_name(&self) -> &str {
+        &self.class_name
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<patch Collection of {} {}>",
+            self.handles.0.len(),
+            self.class_name
+        )
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if let Ok(keep) = self.keep.try_lock() {
+            for object in keep.iter() {
+                visit.call(object)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn __clear__(&self) {
+        if let Ok(mut keep) = self.keep.lock() {
+            keep.clear();
+        }
+    }
+}
+
+#[pyclass(module = "patch.objects")]
+pub struct CollectionIterator {
+    collection: Option<Py<Collection>>,
+    position: usize,
+}
+
+#[pymethods]
+impl CollectionIterator {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&mut self, py: Python<'py>) -> PatchResult<Option<Bound<'py, PyAny>>> {
+        let Some(collection) = &self.collection else {
+            return Ok(None);
+        };
+        let collection = collection.bind(py);
+        if self.position >= collection.get().handles.0.len() {
+            return Ok(None);
+        }
+        self.position += 1;
+        Ok(Some(Collection::item(collection, self.position - 1)?))
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.collection)
+    }
+
+    fn __clear__(&mut self) {
+        self.collection = None;
+    }
+}
+
+/// One value per item, from a number or a sequence (numpy arrays included).
+pub fn per_item(values: &Bound<'_, PyAny>, count: usize, name: &str) -> PyResult<Vec<f64>> {
+    if let Ok(value) = values.extract::<f64>() {
+        return Ok(vec![value; count]);
+    }
+    let values: Vec<f64> = match values.getattr_opt("tolist")? {
+        Some(tolist) => tolist.call0()?.extract(),
+        None => values.extract(),
+    }
+    .map_err(|_| PyTypeError::new_err(format!("{name} is a number or a sequence of numbers")))?;
+    if values.len() != count {
+        return Err(PyValueError::new_err(format!(
+            "{count} objects need {count} values of {name}, got {}",
+            values.len()
+        )));
+    }
+    Ok(values)
+}
+
+/// Converts Python objects to NEURON handles, each distinct object once.
+#[derive(Default)]
+struct Converter {
+    objects: HashMap<usize, ObjectHandle>,
+    sections: HashMap<usize, nrn::SectionHandle>,
+}
+
+impl Converter {
+    fn object(&mut self, object: &Bound<'_, PyAny>) -> PatchResult<ObjectHandle> {
+        let key = object.as_ptr() as usize;
+        if let Some(handle) = self.objects.get(&key) {
+            return Ok(handle.clone());
+        }
+        let handle = object_handle(object)?;
+        self.objects.insert(key, handle.clone());
+        Ok(handle)
+    }
+
+    /// A Section (its middle) or a Segment, as a section and a position.
+    fn location(&mut self, location: &Bound<'_, PyAny>) -> PatchResult<(nrn::SectionHandle, f64)> {
+        let location = unwrap(location)?;
+        let (section, x) = match neuron_kind(&location)? {
+            NeuronKind::Section => (location.clone(), 0.5),
+            NeuronKind::Segment => (location.getattr("sec")?, location.getattr("x")?.extract()?),
+            _ => {
+                return Err(PyTypeError::new_err(format!(
+                    "{} is not a place on a cell: use Sections or Segments",
+                    location.repr()?
+                ))
+                .into())
+            }
+        };
+        let key = section.as_ptr() as usize;
+        if let Some(handle) = self.sections.get(&key) {
+            return Ok((handle.clone(), x));
+        }
+        let handle = section_handle(&section)?;
+        self.sections.insert(key, handle.clone());
+        Ok((handle, x))
+    }
+}
+
+/// Handles for the items of `objects`: a Collection, or a sequence of Patch or NEURON
+/// objects.
+pub fn handles_of(objects: &Bound<'_, PyAny>) -> PatchResult<Vec<ObjectHandle>> {
+    if let Ok(collection) = objects.cast::<Collection>() {
+        return Ok(collection.get().handles.0.clone());
+    }
+    let mut converter = Converter::default();
+    objects
+        .try_iter()?
+        .map(|object| converter.object(&object?))
+        .collect()
+}
+
+/// Where each item of `locations` is: a Section (its middle) or a Segment.
+pub fn locations_of(locations: &Bound<'_, PyAny>) -> PatchResult<Vec<(nrn::SectionHandle, f64)>> {
+    let mut converter = Converter::default();
+    locations
+        .try_iter()?
+        .map(|location| converter.location(&location?))
+        .collect()
+}
+
+/// A NetCon source that owns its handles.
+pub enum OwnedSource {
+    Object(ObjectHandle),
+    Voltage(nrn::SectionHandle, f64),
+    Nothing,
+}
+
+impl OwnedSource {
+    pub fn borrow(&self) -> Source<'_> {
+        match self {
+            OwnedSource::Object(object) => Source::Object(object),
+            OwnedSource::Voltage(section, x) => Source::Voltage { section, x: *x },
+            OwnedSource::Nothing => Source::Nothing,
+        }
+    }
+}
+
+/// NetCon sources: Sections and Segments give their membrane potential, point processes
+/// and artificial cells themselves, None nothing.
+pub fn sources_of(sources: &Bound<'_, PyAny>) -> PatchResult<Vec<OwnedSource>> {
+    if let Ok(collection) = sources.cast::<Collection>() {
+        return Ok(collection
+            .get()
+            .handles
+            .0
+            .iter()
+            .cloned()
+            .map(OwnedSource::Object)
+            .collect());
+    }
+    let mut converter = Converter::default();
+    let mut result = Vec::new();
+    for source in sources.try_iter()? {
+        let source = source?;
+        if source.is_none() {
+            result.push(OwnedSource::Nothing);
+        } else if matches!(
+            neuron_kind(&unwrap(&source)?)?,
+            NeuronKind::Section | NeuronKind::Segment
+        ) {
+            let (section, x) = converter.location(&source)?;
+            result.push(OwnedSource::Voltage(section, x));
+        } else {
+            result.push(OwnedSource::Object(converter.object(&source)?));
+        }
+    }
+    Ok(result)
+}
+
+/// Applies keyword parameters to a new collection.
+pub fn apply_parameters(
+    collection: &Bound<'_, Collection>,
+    parameters: Option<&Bound<'_, PyDict>>,
+) -> PatchResult<()> {
+    let Some(parameters) = parameters else {
+        return Ok(());
+    };
+    for (name, values) in parameters {
+        let name = name.cast::<PyString>()?.to_string();
+        collection.get().set(collection.py(), &name, &values)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,186 @@
+"""Bulk construction through the Rust core: many objects in one call, as Collections."""
+
+import gc
+import json
+import os
+import weakref
+
+import numpy as np
+import pytest
+from neuron import h
+
+from patch import p
+from patch.objects import Collection, NetCon, PointProcess
+
+BULK_NETWORK = """
+import json
+import numpy as np
+from patch import p
+p.celsius = 6.3
+soma = p.Section(name="soma").insert("hh")
+soma.set_dimensions(20, 20)
+stimuli = p.NetStim.many(20, number=1, start=np.linspace(1, 20, 20))
+synapses = p.ExpSyn.many([soma] * 20, tau=2)
+connections = p.NetCons(stimuli, synapses, weight=np.linspace(0.001, 0.05, 20), delay=1)
+detector = p.NetCons([soma], None, threshold=0)
+spikes = detector[0].record()
+voltage = soma.record()
+p.run(30)
+print("RESULT", json.dumps([list(voltage), list(spikes)]))
+"""
+
+PER_CALL_NETWORK = """
+import json
+import numpy as np
+from patch import p
+p.celsius = 6.3
+soma = p.Section(name="soma").insert("hh")
+soma.set_dimensions(20, 20)
+keep = []
+for start, weight in zip(np.linspace(1, 20, 20), np.linspace(0.001, 0.05, 20)):
+    synapse = p.ExpSyn(soma, tau=2)
+    stimulus = p.NetStim(number=1, start=start)
+    keep.append(p.NetCon(stimulus, synapse, weight=weight, delay=1))
+spikes = p.NetCon(soma, None, threshold=0).record()
+voltage = soma.record()
+p.run(30)
+print("RESULT", json.dumps([list(voltage), list(spikes)]))
+"""
+
+
+def result_of(out):
+    line = next(line for line in out.splitlines() if line.startswith("RESULT "))
+    return json.loads(line[len("RESULT ") :])
+
+
+def test_artificial_cells_in_bulk():
+    stimuli = p.NetStim.many(5, interval=np.arange(5) + 1.0, number=3)
+    assert isinstance(stimuli, Collection) and len(stimuli) == 5
+    assert stimuli.class_name == "NetStim"
+    assert stimuli.get("interval").tolist() == [1, 2, 3, 4, 5]
+    assert stimuli.get("number").tolist() == [3] * 5
+    assert isinstance(stimuli[0], PointProcess)
+    assert stimuli[0] is stimuli[0] and stimuli[-1].interval == 5
+    assert [stimulus.interval for stimulus in stimuli] == [1, 2, 3, 4, 5]
+    assert [stimulus.interval for stimulus in stimuli[1:4:2]] == [2, 4]
+    with pytest.raises(IndexError):
+        stimuli[5]
+
+
+def test_point_processes_on_sections_and_segments_in_bulk():
+    section = p.Section(name="bulk_targets")
+    section.nseg = 5
+    synapses = p.ExpSyn.many([section, section(0.1), section(0.9).__neuron__()], tau=[1, 2, 3])
+    assert [synapse.get_loc() for synapse in synapses] == pytest.approx([0.5, 0.1, 0.9])
+    h.pop_section()
+    h.pop_section()
+    h.pop_section()
+    assert synapses.get("tau").tolist() == [1, 2, 3]
+    synapses.set("e", -70)
+    assert synapses.get("e").tolist() == [-70] * 3
+
+
+def test_netcons_in_bulk_match_what_was_asked():
+    stimuli = p.NetStim.many(4)
+    synapses = p.ExpSyn.many([p.Section(name="bulk_syn")] * 4)
+    connections = p.NetCons(stimuli, synapses, weight=[0.1, 0.2, 0.3, 0.4], delay=2, threshold=5)
+    assert len(connections) == 4
+    assert isinstance(connections[0], NetCon)
+    assert connections.get("weight").tolist() == [0.1, 0.2, 0.3, 0.4]
+    assert connections.get("delay").tolist() == [2] * 4
+    assert [c.weight[0] for c in connections] == [0.1, 0.2, 0.3, 0.4]
+    assert connections[2].pre() == stimuli[2].__neuron__()
+    assert connections[2].syn() == synapses[2].__neuron__()
+    connections.set("delay", np.array([1.0, 2.0, 3.0, 4.0]))
+    assert [c.delay for c in connections] == [1, 2, 3, 4]
+
+
+def test_netcons_from_sections_and_lists_of_patch_objects():
+    cells = [p.Section(name=f"bulk_cell_{i}").insert("hh") for i in range(3)]
+    synapses = [p.ExpSyn(cell) for cell in cells]
+    ring = p.NetCons(cells, synapses[1:] + synapses[:1], weight=0.5)
+    assert [c.preseg().sec for c in ring] == [cell.__neuron__() for cell in cells]
+    detectors = p.NetCons([cells[0](1.0), None], None)
+    assert detectors[0].preseg() == cells[0](1.0)
+
+
+def test_a_bulk_network_equals_the_same_network_built_per_call(run_python):
+    bulk = result_of(run_python(BULK_NETWORK))
+    per_call = result_of(run_python(PER_CALL_NETWORK))
+    assert len(bulk[1]) > 0, "the cell fires"
+    assert bulk[1] == per_call[1], "identical spike times"
+    assert np.max(np.abs(np.array(bulk[0]) - np.array(per_call[0]))) <= 1e-9
+
+
+def test_the_public_conversion_fallbacks_give_the_same_network(run_python, monkeypatch):
+    fast = result_of(run_python(BULK_NETWORK))
+    monkeypatch.setenv("PATCH_PUBLIC_CONVERSIONS", "1")
+    public = result_of(run_python(BULK_NETWORK))
+    assert fast == public
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (
+            lambda: p.NetCons(p.NetStim.many(2), p.NetStim.many(3)),
+            ValueError,
+            "2 sources need 2 targets",
+        ),
+        (lambda: p.NetCons(p.NetStim.many(2), None, weight=[1]), ValueError, "2 objects need 2"),
+        (lambda: p.NetCons(p.NetStim.many(1), None, delay=-1), ValueError, "negative"),
+        (lambda: p.NetCons([12], None), TypeError, "not a NEURON object"),
+        (
+            lambda: p.NetCons(p.NetStim.many(1), None, weight="heavy"),
+            TypeError,
+            "weight is a number",
+        ),
+        (lambda: p.ExpSyn.many([p.Vector()]), TypeError, "not a place on a cell"),
+        (
+            lambda: p.ExpSyn.many([p.Section(name="bulk_bad")(0.5).__neuron__().sec(0.5)], tau="x"),
+            TypeError,
+            "tau",
+        ),
+        (lambda: p.NetStim.many(2).set("no_such", 1), AttributeError, "no_such"),
+        (lambda: p.NetStim.many(2).set("has_loc", 1), TypeError, "parameter"),
+        (lambda: p.NetStim.many(2).set("interval", [1, 2, 3]), ValueError, "2 objects need 2"),
+    ],
+)
+def test_bad_bulk_input_is_a_typed_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_bulk_objects_are_freed_with_their_collection():
+    gc.collect()
+    baseline = (h.List("NetStim").count(), h.List("NetCon").count())
+    stimuli = p.NetStim.many(1000)
+    connections = p.NetCons(stimuli, None)
+    first = weakref.ref(connections[0])
+    assert h.List("NetCon").count() == baseline[1] + 1000
+    del stimuli, connections
+    gc.collect()
+    assert first() is None
+    assert (h.List("NetStim").count(), h.List("NetCon").count()) == baseline
+
+
+def test_a_collection_lives_while_the_patch_objects_it_was_built_on_do():
+    section = p.Section(name="bulk_host")
+
+    def build():
+        return weakref.ref(p.ExpSyn.many([section] * 3))
+
+    synapses = build()
+    gc.collect()
+    assert synapses() is not None, "the section keeps its synapses"
+    assert h.List("ExpSyn").count() >= 3
+
+
+def test_items_keep_their_collection():
+    stimulus = p.NetStim.many(2)[1]
+    gc.collect()
+    assert stimulus.interval == 10, "the NEURON object is alive"
+
+
+def test_environment_is_untouched():
+    assert "PATCH_PUBLIC_CONVERSIONS" not in os.environ
