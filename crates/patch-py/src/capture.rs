@@ -1,12 +1,17 @@
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::PyString;
 
 /// Runs `body` while NEURON's printed output goes to a buffer instead of the terminal.
 /// NEURON writes its error reports through Python's `sys.stdout`/`sys.stderr`; Patch puts
 /// them in the exception instead. Returns the body's result and the captured text.
 pub fn capture_output<R>(py: Python<'_>, body: impl FnOnce() -> R) -> PyResult<(R, String)> {
-    let sys = py.import("sys")?;
-    let buffer = py.import("io")?.getattr("StringIO")?.call0()?;
+    static SYS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+    static STRING_IO: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let sys = SYS
+        .get_or_try_init(py, || py.import("sys").map(Bound::unbind))?
+        .bind(py);
+    let buffer = STRING_IO.import(py, "io", "StringIO")?.call0()?;
     let saved_out = sys.getattr("stdout")?;
     let saved_err = sys.getattr("stderr")?;
     sys.setattr("stdout", &buffer)?;
@@ -14,6 +19,9 @@ pub fn capture_output<R>(py: Python<'_>, body: impl FnOnce() -> R) -> PyResult<(
     let result = body();
     sys.setattr("stdout", saved_out)?;
     sys.setattr("stderr", saved_err)?;
+    if buffer.call_method0("tell")?.extract::<usize>()? == 0 {
+        return Ok((result, String::new()));
+    }
     let text = buffer.call_method0("getvalue")?;
     let text = text.cast::<PyString>()?.to_cow()?.into_owned();
     Ok((result, text))

@@ -6,7 +6,7 @@ use pyo3::types::{PyDict, PyTuple};
 
 use crate::attach::attach;
 use crate::objects::classes::{class_name, is_point_process_name};
-use crate::objects::neuron_types::{neuron_kind, neuron_types, NeuronKind};
+use crate::objects::neuron_types::{has_type, neuron_kind, neuron_types, NeuronKind};
 use crate::objects::point_process::PointProcess;
 use crate::objects::registry::{unwrap, wrap};
 use crate::objects::section::Section;
@@ -68,7 +68,7 @@ pub fn is_segment(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
 #[pyfunction]
 pub fn is_nrn_scalar(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     let py = obj.py();
-    if !obj.is_instance(neuron_types(py)?.hoc_object.bind(py))? {
+    if !has_type(&obj, neuron_types(py)?.hoc_object.bind(py)) {
         return Ok(false);
     }
     let text = obj.str()?.to_string();

@@ -2,6 +2,7 @@ use std::path::PathBuf;
 
 use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
@@ -13,7 +14,7 @@ use crate::objects::base::{patch_attribute, unknown_attribute};
 use crate::objects::classes::is_point_process_name;
 use crate::objects::collection::{handles_of, per_item, sources_of, Collection};
 use crate::objects::netcon::{self, Settings};
-use crate::objects::neuron_types::neuron_types;
+use crate::objects::neuron_types::{neuron_kind, neuron_types, NeuronKind};
 use crate::objects::point_process::PointProcessFactory;
 use crate::objects::registry::{unwrap, wrap};
 use crate::objects::vecstim::new_vecstim;
@@ -69,22 +70,45 @@ impl PythonHocInterpreter {
         }
     }
 
-    /// Anything Patch does not define comes from `neuron.h`, as Patch objects: point
-    /// processes get factories that place them on sections.
-    fn __getattr__<'py>(
-        &self,
-        py: Python<'py>,
+    /// Patch's own attributes first; anything else comes from `neuron.h`, as Patch
+    /// objects: point processes get factories that place them on sections. NEURON's
+    /// classes and functions are looked up once.
+    fn __getattribute__<'py>(
+        slf: &Bound<'py, Self>,
         name: &Bound<'py, PyString>,
     ) -> PatchResult<Bound<'py, PyAny>> {
-        let h = self.h(py)?;
+        let py = slf.py();
+        if is_own_attribute(slf, name)? {
+            let attribute =
+                unsafe { pyo3::ffi::PyObject_GenericGetAttr(slf.as_ptr(), name.as_ptr()) };
+            return Ok(unsafe { Bound::from_owned_ptr_or_err(py, attribute) }?);
+        }
+        let cache = neuron_attribute_cache(py);
+        if let Some(cached) = cache.get_item(name)? {
+            return Ok(cached);
+        }
         let text = name.to_str()?;
         if is_point_process_name(py, text)? {
-            return Ok(Bound::new(py, PointProcessFactory::new(text))?.into_any());
+            let factory = Bound::new(py, PointProcessFactory::new(text))?.into_any();
+            cache.set_item(name, &factory)?;
+            return Ok(factory);
         }
-        match h.getattr_opt(name)? {
-            Some(value) => Ok(patch_attribute(value)?),
-            None => Err(unknown_attribute("NEURON", &h, name).into()),
+        let h = slf.borrow().h(py)?;
+        let Some(value) = h.getattr_opt(name)? else {
+            // __getattr__ below words the error.
+            return Err(PyAttributeError::new_err(name.clone().unbind()).into());
+        };
+        let stable = neuron_kind(&value)? == NeuronKind::Callable;
+        let attribute = patch_attribute(value)?;
+        if stable {
+            cache.set_item(name, &attribute)?;
         }
+        Ok(attribute)
+    }
+
+    /// Only reached for names neither Patch nor NEURON has.
+    fn __getattr__(&self, py: Python<'_>, name: &Bound<'_, PyString>) -> PatchResult<()> {
+        Err(unknown_attribute("NEURON", &self.h(py)?, name).into())
     }
 
     /// Sets a NEURON variable. Names NEURON does not have are refused rather than stored,
@@ -345,6 +369,32 @@ impl PythonHocInterpreter {
     fn __clear__(&mut self) {
         self.h = None;
     }
+}
+
+/// NEURON's classes, functions and point process factories by name: they never change.
+fn neuron_attribute_cache(py: Python<'_>) -> Bound<'_, PyDict> {
+    static CACHE: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+    CACHE
+        .get_or_init(py, || PyDict::new(py).unbind())
+        .bind(py)
+        .clone()
+}
+
+/// Whether `name` is defined by the interpreter's class (or a Python subclass of it).
+fn is_own_attribute(
+    slf: &Bound<'_, PythonHocInterpreter>,
+    name: &Bound<'_, PyString>,
+) -> PyResult<bool> {
+    static OWN: PyOnceLock<Py<pyo3::types::PyFrozenSet>> = PyOnceLock::new();
+    let py = slf.py();
+    let class = slf.get_type();
+    if !class.is(py.get_type::<PythonHocInterpreter>()) {
+        return Ok(class.dir()?.contains(name)?);
+    }
+    let own = OWN.get_or_try_init(py, || {
+        pyo3::types::PyFrozenSet::new(py, class.dir()?.iter()).map(Bound::unbind)
+    })?;
+    own.bind(py).contains(name)
 }
 
 impl PythonHocInterpreter {

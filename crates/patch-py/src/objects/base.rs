@@ -13,13 +13,14 @@ use crate::suggest::closest;
 
 /// The base of every Patch object: it holds a genuine NEURON object, forwards everything
 /// to it, and holds strong references to whatever the object depends on.
-#[pyclass(module = "patch.objects", subclass, dict, weakref)]
+// No `dict`: CPython may collect garbage while allocating an instance dict, before PyO3 has
+// initialised the object (a crash in tp_traverse). Python subclasses get a `__dict__` of
+// their own, which is where user attributes go.
+#[pyclass(module = "patch.objects", subclass, weakref)]
 pub struct PythonHocObject {
     neuron: Option<Py<PyAny>>,
     /// Strong references, by address: objects this one depends on.
     references: HashMap<usize, Py<PyAny>>,
-    /// `_connections`: the NetCon to each object this one is connected to.
-    connections: Option<Py<PyDict>>,
 }
 
 impl PythonHocObject {
@@ -27,7 +28,6 @@ impl PythonHocObject {
         PythonHocObject {
             neuron: Some(neuron.unbind()),
             references: HashMap::new(),
-            connections: None,
         }
     }
 
@@ -43,14 +43,6 @@ impl PythonHocObject {
         self.references
             .entry(object.as_ptr() as usize)
             .or_insert_with(|| object.clone().unbind());
-    }
-
-    /// The `_connections` map, made on first use.
-    pub fn connections<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyDict> {
-        self.connections
-            .get_or_insert_with(|| PyDict::new(py).unbind())
-            .bind(py)
-            .clone()
     }
 }
 
@@ -101,8 +93,15 @@ impl PythonHocObject {
 
     /// The NetCon to each object this one is connected to, by that object.
     #[getter]
-    fn _connections<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyDict> {
-        self.connections(py)
+    fn _connections<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
+        let py = slf.py();
+        let held = slf
+            .borrow()
+            .references
+            .values()
+            .map(|object| object.bind(py).clone())
+            .collect();
+        super::netcon::connections_of(slf.as_any(), held)
     }
 
     pub fn __getattr__<'py>(
@@ -136,17 +135,19 @@ impl PythonHocObject {
         if neuron.hasattr(name)? {
             return neuron.setattr(name, unwrap(value)?);
         }
-        let instance_dict = slf.getattr(pyo3::intern!(py, "__dict__"))?;
-        if instance_dict.contains(name)? || !is_patch_class(&class)? {
-            return instance_dict.set_item(name, value);
+        if let Some(instance_dict) = slf.getattr_opt(pyo3::intern!(py, "__dict__"))? {
+            if instance_dict.contains(name)? || !is_patch_class(&class)? {
+                return instance_dict.set_item(name, value);
+            }
         }
         Err(unknown_attribute(&neuron.str()?.to_string(), &neuron, name))
     }
 
     fn __delattr__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<()> {
-        let instance_dict = slf.getattr(pyo3::intern!(slf.py(), "__dict__"))?;
-        if instance_dict.contains(name)? {
-            return instance_dict.del_item(name);
+        if let Some(instance_dict) = slf.getattr_opt(pyo3::intern!(slf.py(), "__dict__"))? {
+            if instance_dict.contains(name)? {
+                return instance_dict.del_item(name);
+            }
         }
         Err(PyAttributeError::new_err(format!(
             "'{name}' is NEURON's and cannot be deleted"
@@ -157,10 +158,10 @@ impl PythonHocObject {
         let py = slf.py();
         let names = slf.borrow().neuron_object(py)?.dir()?;
         let own = slf.get_type().dir()?;
-        let instance = slf
-            .getattr(pyo3::intern!(py, "__dict__"))?
-            .cast_into::<PyDict>()?
-            .keys();
+        let instance = match slf.getattr_opt(pyo3::intern!(py, "__dict__"))? {
+            Some(instance) => instance.cast_into::<PyDict>()?.keys(),
+            None => PyList::empty(py),
+        };
         for name in own.iter().chain(instance.iter()) {
             if !names.contains(&name)? {
                 names.append(name)?;
@@ -284,7 +285,6 @@ impl PythonHocObject {
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.neuron)?;
-        visit.call(&self.connections)?;
         for reference in self.references.values() {
             visit.call(reference)?;
         }
@@ -293,7 +293,6 @@ impl PythonHocObject {
 
     fn __clear__(&mut self) {
         self.neuron = None;
-        self.connections = None;
         self.references.clear();
     }
 }

@@ -23,25 +23,29 @@ pub fn wrapper_class<'py>(object: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyT
     if neuron_kind(object)? == NeuronKind::Section {
         return Ok(py.get_type::<Section>());
     }
-    let name = class_name(object)?;
+    class_for(py, &class_name(object)?)
+}
+
+/// The Patch class that wraps instances of the NEURON class `name`.
+pub fn class_for<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyType>> {
     let mut classes = CLASSES
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let classes = classes.get_or_insert_with(HashMap::new);
-    if let Some(class) = classes.get(&name) {
+    if let Some(class) = classes.get(name) {
         return Ok(class.bind(py).clone());
     }
-    let class = match name.as_str() {
+    let class = match name {
         "Vector" => py.get_type::<Vector>(),
         "NetCon" => py.get_type::<NetCon>(),
         "VecStim" => py.get_type::<VecStim>(),
         "SectionRef" => py.get_type::<SectionRef>(),
         "IClamp" => py.get_type::<IClamp>(),
         "SEClamp" => py.get_type::<SEClamp>(),
-        _ if is_point_process_name(py, &name)? => py.get_type::<PointProcess>(),
+        _ if is_point_process_name(py, name)? => py.get_type::<PointProcess>(),
         _ => py.get_type::<PythonHocObject>(),
     };
-    classes.insert(name, class.clone().unbind());
+    classes.insert(name.to_string(), class.clone().unbind());
     Ok(class)
 }
 

@@ -10,7 +10,7 @@ use pyo3::{PyTraverseError, PyVisit};
 
 use super::base::PythonHocObject;
 use super::neuron_types::{neuron_kind, NeuronKind};
-use super::registry::{unwrap, wrap};
+use super::registry::unwrap;
 use crate::attach::attach;
 use crate::convert::{object_handle, python_object, section_handle};
 use crate::errors::PatchResult;
@@ -80,7 +80,11 @@ impl Collection {
 
     fn item<'py>(slf: &Bound<'py, Self>, index: usize) -> PatchResult<Bound<'py, PyAny>> {
         let handle = &slf.get().handles.0[index];
-        let wrapper = wrap(python_object(slf.py(), handle)?)?;
+        let object = python_object(slf.py(), handle)?;
+        let wrapper = match super::registry::lookup_existing(&object)? {
+            Some(existing) => existing,
+            None => super::registry::wrap_new(object, &slf.get().class_name)?,
+        };
         if let Ok(wrapper) = wrapper.cast::<PythonHocObject>() {
             wrapper.borrow_mut().keep(slf.as_any());
         }

@@ -8,9 +8,14 @@ use pyo3::{PyTraverseError, PyVisit};
 
 use super::base::PythonHocObject;
 use super::classes::{class_name, is_point_process_name};
-use super::neuron_types::{neuron_kind, neuron_types, NeuronKind};
+use super::collection::OwnedSource;
+use super::neuron_types::{hoc_attribute, neuron_kind, neuron_types, NeuronKind};
+use super::point_process::PointProcess;
 use super::registry::{unwrap, wrap};
+use super::section::Section;
+use super::segment::Segment;
 use crate::capture::neuron_call_as;
+use crate::convert::{object_handle, python_object, section_handle};
 use crate::errors::patch_error;
 
 /// nrn-patch's defaults, which make a connection do something out of the box.
@@ -177,30 +182,42 @@ pub fn connect<'py>(
     } else {
         wrap(target.clone())?
     };
-    let (neuron_source, section) = netcon_source(&source, sec)?;
-    let neuron_target = netcon_target(&target)?;
-
-    let h = neuron_types(py)?.h.bind(py);
-    let class = h.getattr(pyo3::intern!(py, "NetCon"))?;
-    let kwargs = PyDict::new(py);
-    if let Some(section) = &section {
-        kwargs.set_item("sec", unwrap(section)?)?;
-    }
     // NEURON takes threshold, delay and weight together; list weights are set below.
     let first_weight = settings.weight.extract::<f64>().unwrap_or(0.0);
-    let args = (
-        neuron_source,
-        neuron_target,
-        settings.threshold,
-        settings.delay,
-        first_weight,
-    );
-    let netcon = neuron_call_as(py, "HocConnectError", || class.call(args, Some(&kwargs)))?;
+    let (netcon, section) = match (sec.is_none(), direct_source(&source)?) {
+        (true, Some((direct, section))) => {
+            let netcon = create_directly(py, direct, &target, &settings, first_weight)?;
+            (netcon, section)
+        }
+        _ => {
+            let (neuron_source, section) = netcon_source(&source, sec)?;
+            let neuron_target = netcon_target(&target)?;
+            let class = hoc_attribute(py, "NetCon")?;
+            let kwargs = PyDict::new(py);
+            if let Some(section) = &section {
+                kwargs.set_item("sec", unwrap(section)?)?;
+            }
+            let args = (
+                neuron_source,
+                neuron_target,
+                settings.threshold,
+                settings.delay,
+                first_weight,
+            );
+            let netcon = neuron_call_as(py, "HocConnectError", || class.call(args, Some(&kwargs)))?;
+            (netcon, section)
+        }
+    };
     set_weights(&netcon, &settings.weight)?;
 
-    let netcon = wrap(netcon)?;
+    let netcon = super::registry::wrap_new(netcon, "NetCon")?;
     if let Ok(wrapper) = netcon.cast::<NetCon>() {
         let mut wrapper = wrapper.borrow_mut();
+        // A pointer source is its section, as far as users can look it up.
+        let source = match (source.cast::<PythonHocObject>(), &section) {
+            (Err(_), Some(section)) => section,
+            _ => &source,
+        };
         wrapper.source = (!source.is_none()).then(|| source.clone().unbind());
         wrapper.target = (!target.is_none()).then(|| target.clone().unbind());
     }
@@ -213,15 +230,83 @@ pub fn connect<'py>(
     Ok(netcon)
 }
 
-/// Both ends and the NetCon keep each other alive; each end lists the other in
-/// `_connections`. A pointer source has no object of its own: its section holds on.
+/// A source the Rust core can connect without Python: a Patch section, segment or point
+/// process, or None; with the Patch section a pointer source belongs to.
+fn direct_source<'py>(
+    source: &Bound<'py, PyAny>,
+) -> PyResult<Option<(OwnedSource, Option<Bound<'py, PyAny>>)>> {
+    if source.is_none() {
+        return Ok(Some((OwnedSource::Nothing, None)));
+    }
+    if source.is_instance_of::<Section>() {
+        let handle = section_handle(source)?;
+        return Ok(Some((
+            OwnedSource::Voltage(handle, 0.5),
+            Some(source.clone()),
+        )));
+    }
+    if let Ok(segment) = source.cast::<Segment>() {
+        let section = segment.borrow().section(source.py());
+        let Some(section) = section else {
+            return Ok(None);
+        };
+        let x: f64 = unwrap(source)?
+            .getattr(pyo3::intern!(source.py(), "x"))?
+            .extract()?;
+        return Ok(Some((
+            OwnedSource::Voltage(section_handle(&section)?, x),
+            Some(section),
+        )));
+    }
+    if source.is_instance_of::<PointProcess>() {
+        return Ok(Some((OwnedSource::Object(object_handle(source)?), None)));
+    }
+    Ok(None)
+}
+
+/// One NetCon made by the Rust core: no Python between the checks and NEURON.
+fn create_directly<'py>(
+    py: Python<'py>,
+    source: OwnedSource,
+    target: &Bound<'py, PyAny>,
+    settings: &Settings<'py>,
+    weight: f64,
+) -> PyResult<Bound<'py, PyAny>> {
+    let target_handle = if target.is_none() {
+        None
+    } else if target.is_instance_of::<PointProcess>() {
+        Some(object_handle(target)?)
+    } else {
+        netcon_target(target)?;
+        return Err(PyTypeError::new_err(
+            "unreachable: the target was refused above",
+        ));
+    };
+    let spec = nrn::NetConSpec {
+        source: source.borrow(),
+        target: target_handle.as_ref(),
+        threshold: settings.threshold,
+        delay: settings.delay,
+        weight,
+    };
+    let neuron = crate::attach::attach(py)?;
+    let mut made = neuron
+        .new_netcons(&[spec])
+        .map_err(|error| patch_error(py, "HocConnectError", &error.to_string()))?;
+    let handle = made
+        .pop()
+        .ok_or_else(|| patch_error(py, "HocConnectError", "NEURON made no NetCon"))?;
+    Ok(python_object(py, &handle)?)
+}
+
+/// Both ends and the NetCon keep each other alive (a pointer source through its
+/// section); `_connections` is read off these references.
 fn remember_connection(
     netcon: &Bound<'_, PyAny>,
     source: &Bound<'_, PyAny>,
     target: &Bound<'_, PyAny>,
     section: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<()> {
-    let py = netcon.py();
     let netcon_wrapper = netcon.cast::<PythonHocObject>()?;
     for end in [source, target].into_iter().chain(section) {
         if let Ok(end) = end.cast::<PythonHocObject>() {
@@ -229,19 +314,34 @@ fn remember_connection(
             netcon_wrapper.borrow_mut().keep(end);
         }
     }
-    // A pointer source is its section, as far as users can look it up.
-    let source = match (source.cast::<PythonHocObject>(), section) {
-        (Err(_), Some(section)) => section,
-        _ => source,
-    };
-    for (end, other) in [(source, target), (target, source)] {
-        if let Ok(end) = end.cast::<PythonHocObject>() {
-            if !other.is_none() {
-                end.borrow_mut().connections(py).set_item(other, netcon)?;
-            }
+    Ok(())
+}
+
+/// `_connections` of `end`: the other end of each NetCon it holds, mapped to the NetCon.
+pub fn connections_of<'py>(
+    end: &Bound<'py, PyAny>,
+    held: Vec<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let py = end.py();
+    let connections = PyDict::new(py);
+    for object in held {
+        let Ok(netcon) = object.cast::<NetCon>() else {
+            continue;
+        };
+        let (source, target) = {
+            let netcon = netcon.borrow();
+            (netcon.source(py), netcon.target(py))
+        };
+        let other = match (source, target) {
+            (Some(source), target) if source.is(end) => target,
+            (source, Some(target)) if target.is(end) => source,
+            _ => None,
+        };
+        if let Some(other) = other {
+            connections.set_item(other, &object)?;
         }
     }
-    Ok(())
+    Ok(connections)
 }
 
 /// What NEURON takes as the source, and the section it sits in when it is a pointer.
@@ -332,10 +432,10 @@ fn pointer_without_section(source: &Bound<'_, PyAny>) -> PyErr {
 /// A scalar weight sets `weight[0]`; a list sets one weight each, as many as the target
 /// takes.
 fn set_weights(netcon: &Bound<'_, PyAny>, weight: &Bound<'_, PyAny>) -> PyResult<()> {
-    let weights = netcon.getattr("weight")?;
-    if let Ok(value) = weight.extract::<f64>() {
-        return weights.set_item(0, value);
+    if weight.extract::<f64>().is_ok() {
+        return Ok(()); // given to NEURON's constructor already
     }
+    let weights = netcon.getattr("weight")?;
     let values: Vec<f64> = weight
         .extract()
         .map_err(|_| PyTypeError::new_err("weight is a number or a list of numbers"))?;

@@ -46,17 +46,22 @@ pub enum NeuronKind {
 pub fn neuron_kind(object: &Bound<'_, PyAny>) -> PyResult<NeuronKind> {
     let types = neuron_types(object.py())?;
     let py = object.py();
-    if object.is_instance(types.section.bind(py))? {
+    if has_type(&object, types.section.bind(py)) {
         return Ok(NeuronKind::Section);
     }
-    if object.is_instance(types.segment.bind(py))? {
+    if has_type(&object, types.segment.bind(py)) {
         return Ok(NeuronKind::Segment);
     }
-    if object.is_instance(types.hoc_class.bind(py))? {
+    if has_type(&object, types.hoc_class.bind(py)) {
         return Ok(NeuronKind::Callable);
     }
-    if !object.is_instance(types.hoc_object.bind(py))? {
+    if !has_type(&object, types.hoc_object.bind(py)) {
         return Ok(NeuronKind::Other);
+    }
+    // NEURON's per-class types (hoc.Vector, hoc.NetCon, ...) are only used for instances;
+    // plain HocObjects can be anything.
+    if !object.get_type().is(types.hoc_object.bind(py)) {
+        return Ok(NeuronKind::Instance);
     }
     // HocObject covers instances, functions, classes and pointers alike; NEURON names
     // functions and classes `name()` and instances `Class[index]`.
@@ -80,4 +85,24 @@ fn is_instance_name(name: &str) -> bool {
         && class.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !index.is_empty()
         && index.chars().all(|c| c.is_ascii_digit())
+}
+
+/// `h.<name>`, looked up once: HOC classes and functions do not change.
+pub fn hoc_attribute<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    static CACHE: PyOnceLock<Py<pyo3::types::PyDict>> = PyOnceLock::new();
+    let cache = CACHE
+        .get_or_init(py, || pyo3::types::PyDict::new(py).unbind())
+        .bind(py);
+    if let Some(found) = cache.get_item(name)? {
+        return Ok(found);
+    }
+    let found = neuron_types(py)?.h.bind(py).getattr(name)?;
+    cache.set_item(name, &found)?;
+    Ok(found)
+}
+
+/// Whether `object`'s type is `class` or a subclass. Unlike `isinstance`, never asks the
+/// object for `__class__`: for NEURON objects that is a search of NEURON's symbol tables.
+pub fn has_type(object: &Bound<'_, PyAny>, class: &Bound<'_, PyType>) -> bool {
+    object.get_type().is_subclass(class).unwrap_or(false)
 }

@@ -5,7 +5,7 @@ use pyo3::{PyTraverseError, PyVisit};
 
 use super::base::PythonHocObject;
 use super::collection::{apply_parameters, locations_of, Collection};
-use super::neuron_types::neuron_types;
+use super::neuron_types::{has_type, neuron_types};
 use super::registry::{unwrap, unwrap_args, wrap};
 use super::section::keep_each_other;
 use crate::capture::neuron_call;
@@ -110,6 +110,9 @@ pub fn new_point_process<'py>(
     target: &Bound<'py, PyAny>,
     args: Option<&Bound<'py, PyTuple>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    if args.is_none_or(|args| args.is_empty()) {
+        return new_point_process_directly(py, class, target);
+    }
     let mut call_args = Vec::new();
     let mut section = None;
     if !target.is_none() {
@@ -131,6 +134,36 @@ pub fn new_point_process<'py>(
     Ok(process)
 }
 
+/// [`new_point_process`] without extra arguments, made by the Rust core.
+fn new_point_process_directly<'py>(
+    py: Python<'py>,
+    class: &str,
+    target: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let neuron = crate::attach::attach(py)?;
+    let (handle, section) = if target.is_none() {
+        let mut made = neuron
+            .new_artificial_cells(class, 1)
+            .map_err(crate::errors::PatchErr::from)?;
+        (made.pop(), None)
+    } else {
+        let segment = located_segment(target)?;
+        let section = wrap(segment.getattr(pyo3::intern!(py, "sec"))?)?;
+        let x: f64 = segment.getattr(pyo3::intern!(py, "x"))?.extract()?;
+        let handle = crate::convert::section_handle(&section)?;
+        let mut made = neuron
+            .new_point_processes(class, &[(&handle, x)])
+            .map_err(crate::errors::PatchErr::from)?;
+        (made.pop(), Some(section))
+    };
+    let handle = handle.ok_or_else(|| PyValueError::new_err(format!("NEURON made no {class}")))?;
+    let process = super::registry::wrap_new(crate::convert::python_object(py, &handle)?, class)?;
+    if let Some(section) = section {
+        keep_each_other(&section, &process)?;
+    }
+    Ok(process)
+}
+
 /// The NEURON segment a target means: a segment, or the `__arc__` point of a section.
 fn located_segment<'py>(target: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let py = target.py();
@@ -140,10 +173,10 @@ fn located_segment<'py>(target: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny
         None => target.clone(),
     };
     let located = unwrap(&located)?;
-    if located.is_instance(types.section.bind(py))? {
+    if has_type(&located, types.section.bind(py)) {
         return located.call1((0.5,));
     }
-    if located.is_instance(types.segment.bind(py))? {
+    if has_type(&located, types.segment.bind(py)) {
         return Ok(located);
     }
     Err(PyTypeError::new_err(format!(

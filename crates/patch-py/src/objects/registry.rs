@@ -8,7 +8,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple, PyWeakrefReference};
 
 use super::base::PythonHocObject;
-use super::classes::wrapper_class;
+use super::classes::{class_for, wrapper_class};
+use super::neuron_types::has_type;
 use super::neuron_types::{neuron_kind, NeuronKind};
 use super::segment::Segment;
 use crate::capture::neuron_call;
@@ -43,6 +44,11 @@ pub fn wrap<'py>(object: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     }
 }
 
+/// The live wrapper of `object`, if there is one.
+pub fn lookup_existing<'py>(object: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    lookup(object.py(), object.hash()?, object)
+}
+
 fn wrap_registered<'py>(object: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let py = object.py();
     let key = object.hash()?;
@@ -51,6 +57,16 @@ fn wrap_registered<'py>(object: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>
     }
     let class = wrapper_class(&object)?;
     let wrapper = class.call1((object,))?;
+    remember(py, key, &wrapper)?;
+    Ok(wrapper)
+}
+
+/// Wraps an instance of the NEURON class `class_name` that Patch just made, without
+/// asking NEURON what it is.
+pub fn wrap_new<'py>(object: Bound<'py, PyAny>, class_name: &str) -> PyResult<Bound<'py, PyAny>> {
+    let py = object.py();
+    let key = object.hash()?;
+    let wrapper = class_for(py, class_name)?.call1((object,))?;
     remember(py, key, &wrapper)?;
     Ok(wrapper)
 }
@@ -101,10 +117,19 @@ pub fn remember(py: Python<'_>, key: isize, wrapper: &Bound<'_, PyAny>) -> PyRes
 
 /// `obj.__neuron__()` for anything that has it (Patch wrappers and user classes alike).
 pub fn unwrap<'py>(object: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let py = object.py();
     if let Ok(wrapper) = object.cast::<PythonHocObject>() {
-        return wrapper.borrow().neuron_object(object.py());
+        return wrapper.borrow().neuron_object(py);
     }
-    match object.getattr_opt(pyo3::intern!(object.py(), "__neuron__"))? {
+    // NEURON's own objects are what they are (and asking them costs a symbol search).
+    let types = super::neuron_types::neuron_types(py)?;
+    if has_type(&object, types.hoc_object.bind(py))
+        || has_type(&object, types.section.bind(py))
+        || has_type(&object, types.segment.bind(py))
+    {
+        return Ok(object.clone());
+    }
+    match object.getattr_opt(pyo3::intern!(py, "__neuron__"))? {
         Some(method) => method.call0(),
         None => Ok(object.clone()),
     }

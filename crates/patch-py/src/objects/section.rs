@@ -5,7 +5,7 @@ use pyo3::{PyTraverseError, PyVisit};
 
 use super::base::PythonHocObject;
 use super::netcon::{self, Settings};
-use super::neuron_types::neuron_types;
+use super::neuron_types::{has_type, neuron_types};
 use super::registry::{call_unwrapped, unwrap, unwrap_args, unwrap_kwargs, wrap};
 use super::section_stack;
 use crate::capture::neuron_call;
@@ -38,7 +38,7 @@ impl Section {
     fn py_new(neuron: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Section>> {
         let py = neuron.py();
         let section = unwrap(&neuron)?;
-        if !section.is_instance(neuron_types(py)?.section.bind(py))? {
+        if !has_type(&section, neuron_types(py)?.section.bind(py)) {
             return Err(pyo3::exceptions::PyTypeError::new_err(format!(
                 "a Patch Section wraps a NEURON section, not {}",
                 section.get_type().name()?

@@ -37,7 +37,7 @@ impl Segment {
 
     /// The Patch section this segment belongs to.
     #[getter]
-    fn section<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+    pub fn section<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
         self.section
             .as_ref()
             .map(|section| section.bind(py).clone())

@@ -2,6 +2,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use super::base::PythonHocObject;
+use super::neuron_types::has_type;
 use super::registry::{unwrap, unwrap_args};
 use crate::errors::record_error;
 
@@ -18,10 +19,10 @@ pub fn record_pointer<'py>(target: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Py
             let target = unwrap(target)?;
             let py = target.py();
             let types = super::neuron_types::neuron_types(py)?;
-            if target.is_instance(types.section.bind(py))? {
+            if has_type(&target, types.section.bind(py)) {
                 return target.call1((0.5,))?.getattr("_ref_v");
             }
-            if target.is_instance(types.segment.bind(py))? {
+            if has_type(&target, types.segment.bind(py)) {
                 return target.getattr("_ref_v");
             }
             Ok(target)
