@@ -45,7 +45,10 @@ pub fn object_handle(object: &Bound<'_, PyAny>) -> PatchResult<ObjectHandle> {
     let py = object.py();
     let neuron = attach(py)?;
     let instance = unwrap(object)?;
-    if neuron_kind(&instance)? != NeuronKind::Instance {
+    // Point process wrappers always hold instances; others are checked.
+    if !object.is_instance_of::<crate::objects::point_process::PointProcess>()
+        && neuron_kind(&instance)? != NeuronKind::Instance
+    {
         return Err(
             PyTypeError::new_err(format!("{} is not a NEURON object", object.repr()?)).into(),
         );

@@ -12,7 +12,7 @@ use crate::errors::{section_access_error, PatchErr, PatchResult};
 use crate::mechanisms::{compile_and_load, mod_files_in};
 use crate::objects::base::{patch_attribute, unknown_attribute};
 use crate::objects::classes::is_point_process_name;
-use crate::objects::collection::{handles_of, per_item, sources_of, Collection};
+use crate::objects::collection::{per_item, Batch, Collection, Item, Items};
 use crate::objects::netcon::{self, Settings};
 use crate::objects::neuron_types::{neuron_kind, neuron_types, NeuronKind};
 use crate::objects::point_process::PointProcessFactory;
@@ -218,31 +218,19 @@ impl PythonHocInterpreter {
         threshold: Option<Bound<'py, PyAny>>,
     ) -> PatchResult<Bound<'py, Collection>> {
         let neuron = attach(py)?;
-        let owned_sources = sources_of(sources)?;
-        let count = owned_sources.len();
+        let mut batch = Batch::default();
+        let source_items = batch.items(sources, true)?;
+        let count = source_items.len();
         let targets = targets.unwrap_or_else(|| py.None().into_bound(py));
-        let owned_targets: Vec<Option<nrn::ObjectHandle>> = if targets.is_none() {
-            vec![None; count]
-        } else if targets.is_instance_of::<Collection>() {
-            handles_of(&targets)?.into_iter().map(Some).collect()
+        let target_items = if targets.is_none() {
+            Items::Listed(vec![Item::Nothing; count])
         } else {
-            let items: Vec<Bound<'py, PyAny>> = targets.try_iter()?.collect::<PyResult<_>>()?;
-            let present: Vec<Bound<'py, PyAny>> = items
-                .iter()
-                .filter(|item| !item.is_none())
-                .cloned()
-                .collect();
-            let mut handles =
-                handles_of(pyo3::types::PyList::new(py, present)?.as_any())?.into_iter();
-            items
-                .iter()
-                .map(|item| if item.is_none() { None } else { handles.next() })
-                .collect()
+            batch.items(&targets, false)?
         };
-        if owned_targets.len() != count {
+        if target_items.len() != count {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
                 "{count} sources need {count} targets, got {}",
-                owned_targets.len()
+                target_items.len()
             ))
             .into());
         }
@@ -255,8 +243,8 @@ impl PythonHocInterpreter {
         let thresholds = number(threshold, netcon::DEFAULT_THRESHOLD, "threshold")?;
         let specs: Vec<nrn::NetConSpec<'_>> = (0..count)
             .map(|index| nrn::NetConSpec {
-                source: owned_sources[index].borrow(),
-                target: owned_targets[index].as_ref(),
+                source: batch.source(&source_items, index),
+                target: batch.object_at(&target_items, index),
                 threshold: thresholds[index],
                 delay: delays[index],
                 weight: weights[index],

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use pyo3::basic::CompareOp;
 use pyo3::exceptions::{PyAttributeError, PyReferenceError};
@@ -20,14 +20,25 @@ use crate::suggest::closest;
 pub struct PythonHocObject {
     neuron: Option<Py<PyAny>>,
     /// Strong references, by address: objects this one depends on.
-    references: HashMap<usize, Py<PyAny>>,
+    references: FxHashMap<usize, Py<PyAny>>,
+    /// This wrapper's entry in the registry of live wrappers, if it has one.
+    registry_key: Option<isize>,
+}
+
+impl Drop for PythonHocObject {
+    fn drop(&mut self) {
+        if let Some(key) = self.registry_key.take() {
+            super::registry::forget(key);
+        }
+    }
 }
 
 impl PythonHocObject {
     pub fn new(neuron: Bound<'_, PyAny>) -> PythonHocObject {
         PythonHocObject {
             neuron: Some(neuron.unbind()),
-            references: HashMap::new(),
+            references: FxHashMap::default(),
+            registry_key: None,
         }
     }
 
@@ -36,6 +47,10 @@ impl PythonHocObject {
             .as_ref()
             .map(|neuron| neuron.bind(py).clone())
             .ok_or_else(|| PyReferenceError::new_err("this Patch object was cleared"))
+    }
+
+    pub fn set_registry_key(&mut self, key: isize) {
+        self.registry_key = Some(key);
     }
 
     /// Keeps `object` alive as long as this one lives.
@@ -292,6 +307,9 @@ impl PythonHocObject {
     }
 
     fn __clear__(&mut self) {
+        if let Some(key) = self.registry_key.take() {
+            super::registry::forget(key);
+        }
         self.neuron = None;
         self.references.clear();
     }

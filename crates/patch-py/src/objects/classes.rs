@@ -1,6 +1,8 @@
 //! Which Patch class wraps which NEURON object.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::FxHashMap;
 use std::sync::Mutex;
 
 use pyo3::prelude::*;
@@ -16,7 +18,7 @@ use super::vecstim::VecStim;
 use super::vector::Vector;
 
 /// Wrapper classes by NEURON class name, decided once per name.
-static CLASSES: Mutex<Option<HashMap<String, Py<PyType>>>> = Mutex::new(None);
+static CLASSES: Mutex<Option<FxHashMap<String, Py<PyType>>>> = Mutex::new(None);
 
 pub fn wrapper_class<'py>(object: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyType>> {
     let py = object.py();
@@ -31,7 +33,7 @@ pub fn class_for<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyType
     let mut classes = CLASSES
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let classes = classes.get_or_insert_with(HashMap::new);
+    let classes = classes.get_or_insert_with(FxHashMap::default);
     if let Some(class) = classes.get(name) {
         return Ok(class.bind(py).clone());
     }

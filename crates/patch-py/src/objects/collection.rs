@@ -1,12 +1,11 @@
 //! Many NEURON objects built in one call through the Rust core, held together.
 
-use std::collections::HashMap;
-
 use nrn::{ObjectHandle, Source};
 use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PySlice, PyString};
 use pyo3::{PyTraverseError, PyVisit};
+use rustc_hash::FxHashMap;
 
 use super::base::PythonHocObject;
 use super::neuron_types::{neuron_kind, NeuronKind};
@@ -229,26 +228,43 @@ pub fn per_item(values: &Bound<'_, PyAny>, count: usize, name: &str) -> PyResult
     Ok(values)
 }
 
-/// Converts Python objects to NEURON handles, each distinct object once.
+/// The distinct NEURON objects and sections of a batch, each converted once; the batch's
+/// items refer to them by position, so no handle is copied per item.
 #[derive(Default)]
-struct Converter {
-    objects: HashMap<usize, ObjectHandle>,
-    sections: HashMap<usize, nrn::SectionHandle>,
+pub struct Batch {
+    objects: Vec<ObjectHandle>,
+    object_positions: FxHashMap<usize, usize>,
+    sections: Vec<nrn::SectionHandle>,
+    section_positions: FxHashMap<usize, usize>,
 }
 
-impl Converter {
-    fn object(&mut self, object: &Bound<'_, PyAny>) -> PatchResult<ObjectHandle> {
+/// One item of a batch: a NEURON object, the membrane potential at a place, or nothing.
+#[derive(Clone, Copy)]
+pub enum Item {
+    Object(usize),
+    Voltage(usize, f64),
+    Nothing,
+}
+
+/// The items of a batch: a Collection's objects as they are, or converted ones.
+pub enum Items<'a> {
+    Collection(&'a [ObjectHandle]),
+    Listed(Vec<Item>),
+}
+
+impl Batch {
+    fn object(&mut self, object: &Bound<'_, PyAny>) -> PatchResult<usize> {
         let key = object.as_ptr() as usize;
-        if let Some(handle) = self.objects.get(&key) {
-            return Ok(handle.clone());
+        if let Some(position) = self.object_positions.get(&key) {
+            return Ok(*position);
         }
-        let handle = object_handle(object)?;
-        self.objects.insert(key, handle.clone());
-        Ok(handle)
+        self.objects.push(object_handle(object)?);
+        self.object_positions.insert(key, self.objects.len() - 1);
+        Ok(self.objects.len() - 1)
     }
 
     /// A Section (its middle) or a Segment, as a section and a position.
-    fn location(&mut self, location: &Bound<'_, PyAny>) -> PatchResult<(nrn::SectionHandle, f64)> {
+    pub fn location(&mut self, location: &Bound<'_, PyAny>) -> PatchResult<(usize, f64)> {
         let location = unwrap(location)?;
         let (section, x) = match neuron_kind(&location)? {
             NeuronKind::Section => (location.clone(), 0.5),
@@ -262,84 +278,85 @@ impl Converter {
             }
         };
         let key = section.as_ptr() as usize;
-        if let Some(handle) = self.sections.get(&key) {
-            return Ok((handle.clone(), x));
+        if let Some(position) = self.section_positions.get(&key) {
+            return Ok((*position, x));
         }
-        let handle = section_handle(&section)?;
-        self.sections.insert(key, handle.clone());
-        Ok((handle, x))
+        self.sections.push(section_handle(&section)?);
+        self.section_positions.insert(key, self.sections.len() - 1);
+        Ok((self.sections.len() - 1, x))
+    }
+
+    pub fn section(&self, position: usize) -> &nrn::SectionHandle {
+        &self.sections[position]
+    }
+
+    /// `objects` as items: a Collection, or a sequence of objects or None (and of
+    /// Sections and Segments, when `places` is true).
+    pub fn items<'a>(
+        &mut self,
+        objects: &'a Bound<'_, PyAny>,
+        places: bool,
+    ) -> PatchResult<Items<'a>> {
+        if let Ok(collection) = objects.cast::<Collection>() {
+            return Ok(Items::Collection(collection.get().handles()));
+        }
+        let mut items = Vec::new();
+        for object in objects.try_iter()? {
+            let object = object?;
+            items.push(if object.is_none() {
+                Item::Nothing
+            } else if matches!(neuron_kind(&unwrap(&object)?)?, NeuronKind::Section | NeuronKind::Segment) {
+                if !places {
+                    return Err(crate::errors::patch_error(
+                        object.py(),
+                        "HocConnectError",
+                        &format!(
+                            "{} cannot be a NetCon target: sections receive spikes through a synapse, e.g. p.ExpSyn(section)",
+                            object.repr()?
+                        ),
+                    )
+                    .into());
+                }
+                let (section, x) = self.location(&object)?;
+                Item::Voltage(section, x)
+            } else {
+                Item::Object(self.object(&object)?)
+            });
+        }
+        Ok(Items::Listed(items))
+    }
+
+    /// The NetCon source that item `index` of `items` means.
+    pub fn source<'a>(&'a self, items: &'a Items<'_>, index: usize) -> Source<'a> {
+        match items {
+            Items::Collection(handles) => Source::Object(&handles[index]),
+            Items::Listed(items) => match items[index] {
+                Item::Object(position) => Source::Object(&self.objects[position]),
+                Item::Voltage(position, x) => Source::Voltage {
+                    section: &self.sections[position],
+                    x,
+                },
+                Item::Nothing => Source::Nothing,
+            },
+        }
+    }
+
+    /// The object item `index` of `items` is, if any (places are not objects).
+    pub fn object_at<'a>(&'a self, items: &'a Items<'_>, index: usize) -> Option<&'a ObjectHandle> {
+        match self.source(items, index) {
+            Source::Object(object) => Some(object),
+            _ => None,
+        }
     }
 }
 
-/// Handles for the items of `objects`: a Collection, or a sequence of Patch or NEURON
-/// objects.
-pub fn handles_of(objects: &Bound<'_, PyAny>) -> PatchResult<Vec<ObjectHandle>> {
-    if let Ok(collection) = objects.cast::<Collection>() {
-        return Ok(collection.get().handles.0.clone());
-    }
-    let mut converter = Converter::default();
-    objects
-        .try_iter()?
-        .map(|object| converter.object(&object?))
-        .collect()
-}
-
-/// Where each item of `locations` is: a Section (its middle) or a Segment.
-pub fn locations_of(locations: &Bound<'_, PyAny>) -> PatchResult<Vec<(nrn::SectionHandle, f64)>> {
-    let mut converter = Converter::default();
-    locations
-        .try_iter()?
-        .map(|location| converter.location(&location?))
-        .collect()
-}
-
-/// A NetCon source that owns its handles.
-pub enum OwnedSource {
-    Object(ObjectHandle),
-    Voltage(nrn::SectionHandle, f64),
-    Nothing,
-}
-
-impl OwnedSource {
-    pub fn borrow(&self) -> Source<'_> {
+impl Items<'_> {
+    pub fn len(&self) -> usize {
         match self {
-            OwnedSource::Object(object) => Source::Object(object),
-            OwnedSource::Voltage(section, x) => Source::Voltage { section, x: *x },
-            OwnedSource::Nothing => Source::Nothing,
+            Items::Collection(handles) => handles.len(),
+            Items::Listed(items) => items.len(),
         }
     }
-}
-
-/// NetCon sources: Sections and Segments give their membrane potential, point processes
-/// and artificial cells themselves, None nothing.
-pub fn sources_of(sources: &Bound<'_, PyAny>) -> PatchResult<Vec<OwnedSource>> {
-    if let Ok(collection) = sources.cast::<Collection>() {
-        return Ok(collection
-            .get()
-            .handles
-            .0
-            .iter()
-            .cloned()
-            .map(OwnedSource::Object)
-            .collect());
-    }
-    let mut converter = Converter::default();
-    let mut result = Vec::new();
-    for source in sources.try_iter()? {
-        let source = source?;
-        if source.is_none() {
-            result.push(OwnedSource::Nothing);
-        } else if matches!(
-            neuron_kind(&unwrap(&source)?)?,
-            NeuronKind::Section | NeuronKind::Segment
-        ) {
-            let (section, x) = converter.location(&source)?;
-            result.push(OwnedSource::Voltage(section, x));
-        } else {
-            result.push(OwnedSource::Object(converter.object(&source)?));
-        }
-    }
-    Ok(result)
 }
 
 /// Applies keyword parameters to a new collection.

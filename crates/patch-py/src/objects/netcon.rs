@@ -8,7 +8,6 @@ use pyo3::{PyTraverseError, PyVisit};
 
 use super::base::PythonHocObject;
 use super::classes::{class_name, is_point_process_name};
-use super::collection::OwnedSource;
 use super::neuron_types::{hoc_attribute, neuron_kind, neuron_types, NeuronKind};
 use super::point_process::PointProcess;
 use super::registry::{unwrap, wrap};
@@ -228,6 +227,23 @@ pub fn connect<'py>(
         }
     }
     Ok(netcon)
+}
+
+/// A NetCon source that owns its handles.
+enum OwnedSource {
+    Object(nrn::ObjectHandle),
+    Voltage(nrn::SectionHandle, f64),
+    Nothing,
+}
+
+impl OwnedSource {
+    fn borrow(&self) -> nrn::Source<'_> {
+        match self {
+            OwnedSource::Object(object) => nrn::Source::Object(object),
+            OwnedSource::Voltage(section, x) => nrn::Source::Voltage { section, x: *x },
+            OwnedSource::Nothing => nrn::Source::Nothing,
+        }
+    }
 }
 
 /// A source the Rust core can connect without Python: a Patch section, segment or point

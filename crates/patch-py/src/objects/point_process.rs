@@ -4,7 +4,7 @@ use pyo3::types::{PyDict, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use super::base::PythonHocObject;
-use super::collection::{apply_parameters, locations_of, Collection};
+use super::collection::{apply_parameters, Batch, Collection};
 use super::neuron_types::{has_type, neuron_types};
 use super::registry::{unwrap, unwrap_args, wrap};
 use super::section::keep_each_other;
@@ -243,9 +243,15 @@ impl PointProcessFactory {
         let handles = match targets.extract::<usize>() {
             Ok(count) => neuron.new_artificial_cells(&self.name, count)?,
             Err(_) => {
-                let locations = locations_of(targets)?;
-                let borrowed: Vec<(&nrn::SectionHandle, f64)> =
-                    locations.iter().map(|(section, x)| (section, *x)).collect();
+                let mut batch = Batch::default();
+                let places = targets
+                    .try_iter()?
+                    .map(|target| batch.location(&target?))
+                    .collect::<crate::errors::PatchResult<Vec<_>>>()?;
+                let borrowed: Vec<(&nrn::SectionHandle, f64)> = places
+                    .iter()
+                    .map(|(section, x)| (batch.section(*section), *x))
+                    .collect();
                 neuron.new_point_processes(&self.name, &borrowed)?
             }
         };

@@ -1,11 +1,11 @@
 //! One live wrapper per NEURON object: wrapping the same NEURON object twice gives the
 //! same Python object, as long as the user holds it.
 
-use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple, PyWeakrefReference};
+use pyo3::types::{PyDict, PyList, PyTuple};
+use rustc_hash::FxHashMap;
 
 use super::base::PythonHocObject;
 use super::classes::{class_for, wrapper_class};
@@ -15,20 +15,18 @@ use super::segment::Segment;
 use crate::capture::neuron_call;
 
 /// Live wrappers by the hash of their NEURON object (NEURON hashes objects and sections by
-/// address). Entries are weak: the registry never keeps anything alive.
-struct Registry {
-    wrappers: HashMap<isize, Py<PyWeakrefReference>>,
-    purge_at: usize,
+/// address), as the addresses of the wrappers. Entries hold no reference: a wrapper takes
+/// its entry out when it is cleared or freed.
+fn registry() -> std::sync::MutexGuard<'static, FxHashMap<isize, usize>> {
+    static REGISTRY: LazyLock<Mutex<FxHashMap<isize, usize>>> = LazyLock::new(Default::default);
+    REGISTRY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn registry() -> &'static Mutex<Registry> {
-    static REGISTRY: LazyLock<Mutex<Registry>> = LazyLock::new(|| {
-        Mutex::new(Registry {
-            wrappers: HashMap::new(),
-            purge_at: 1024,
-        })
-    });
-    &REGISTRY
+/// Called by a wrapper that is being cleared or freed.
+pub fn forget(key: isize) {
+    registry().remove(&key);
 }
 
 /// The Patch wrapper of `object`: the existing one if the user holds one, else a new
@@ -76,41 +74,32 @@ fn lookup<'py>(
     key: isize,
     object: &Bound<'py, PyAny>,
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let weak = {
-        let registry = registry()
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match registry.wrappers.get(&key) {
-            Some(weak) => weak.clone_ref(py),
-            None => return Ok(None),
-        }
-    };
-    let Some(wrapper) = weak.bind(py).upgrade() else {
+    let Some(address) = registry().get(&key).copied() else {
         return Ok(None);
     };
-    // Equal hashes are equal addresses; compare anyway, a freed address can be reused.
-    let same = wrapper
-        .cast::<PythonHocObject>()
-        .ok()
-        .and_then(|wrapper| wrapper.borrow().neuron_object(py).ok())
-        .map(|wrapped| wrapped.eq(object))
-        .transpose()?
-        .unwrap_or(false);
+    let pointer = address as *mut pyo3::ffi::PyObject;
+    // An entry outlives its wrapper only while the wrapper is being freed.
+    if unsafe { pyo3::ffi::Py_REFCNT(pointer) } <= 0 {
+        return Ok(None);
+    }
+    let wrapper = unsafe { Bound::from_borrowed_ptr(py, pointer) };
+    // Equal hashes are equal addresses; compare anyway.
+    let same = match wrapper.cast::<PythonHocObject>() {
+        Ok(cast) => match cast.borrow().neuron_object(py) {
+            Ok(wrapped) => wrapped.eq(object)?,
+            Err(_) => false,
+        },
+        Err(_) => false,
+    };
     Ok(same.then_some(wrapper))
 }
 
-/// Registers a wrapper made by a factory of Patch's (not through [`wrap`]).
+/// Registers a wrapper made by Patch, so the same NEURON object gives it back.
 pub fn remember(py: Python<'_>, key: isize, wrapper: &Bound<'_, PyAny>) -> PyResult<()> {
-    let weak = PyWeakrefReference::new(wrapper)?.unbind();
-    let mut registry = registry()
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    registry.wrappers.insert(key, weak);
-    if registry.wrappers.len() >= registry.purge_at {
-        registry
-            .wrappers
-            .retain(|_, weak| weak.bind(py).upgrade().is_some());
-        registry.purge_at = (registry.wrappers.len() * 2).max(1024);
+    let _ = py;
+    if let Ok(cast) = wrapper.cast::<PythonHocObject>() {
+        cast.borrow_mut().set_registry_key(key);
+        registry().insert(key, wrapper.as_ptr() as usize);
     }
     Ok(())
 }
