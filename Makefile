@@ -9,12 +9,17 @@ PY_DEV  := "neuron>=9.0,<10" numpy matplotlib pytest hypothesis ruff mypy typing
 
 export PATCH_PYTHON := $(abspath $(PYTHON))
 
-.PHONY: demo test venv build rust-test py-test lint example-rust clean
+.PHONY: demo test bench venv build rust-test py-test lint example-rust clean
 
 demo: build
 	$(PYTHON) examples/single_cell.py build/single_cell.png
 
 test: build rust-test py-test lint
+
+# Benchmarks against plain NEURON (not part of the tests: timings are noisy).
+bench: build
+	mkdir -p build
+	$(PYTHON) benches/netcons.py 100000 5 --json build/bench-netcons.json
 
 venv: $(VENV)/.deps
 

@@ -75,8 +75,10 @@ def main():
             results[variant].append(run(variant, connections))
     plain = min(r["cpu_us"] for r in results[VARIANTS[0]])
     plain_bytes = statistics.median(r["bytes"] for r in results[VARIANTS[0]])
-    print(f"{connections:,} NetStim->ExpSyn connections, {repetitions} runs each, fresh process per run")
-    print(f"{'variant':24s} {'CPU us/conn min':>16s} {'median':>8s} {'wall min':>9s} {'x plain':>8s} {'bytes/conn':>11s} {'x plain':>8s}")
+    print(f"{connections:,} NetStim->ExpSyn connections, {repetitions} fresh processes each")
+    header = ["CPU us/conn min", "median", "wall min", "x plain", "bytes/conn", "x plain"]
+    widths = [16, 8, 9, 8, 11, 8]
+    print(f"{'variant':24s} " + " ".join(f"{h:>{w}s}" for h, w in zip(header, widths, strict=True)))
     for variant, runs in results.items():
         cpu = [r["cpu_us"] for r in runs]
         wall = [r["wall_us"] for r in runs]

@@ -76,3 +76,58 @@ def test_a_synapse_made_in_a_function_still_works_while_its_section_is_held():
     p.finitialize(-65)
     p.continuerun(5)
     assert min(current) < -1e-3, "the spike reached the synapse"
+
+
+def test_a_network_built_in_a_function_delivers_spikes_while_the_cell_is_held():
+    cell = p.Section(name="held_cell").insert("pas")
+    cell.set_dimensions(10, 10)
+
+    def wire(section):
+        synapse = p.ExpSyn(section)
+        stimulus = p.NetStim(number=1, start=1)
+        p.NetCon(stimulus, synapse, weight=0.5)
+
+    wire(cell)
+    gc.collect()
+    assert h.List("NetCon").count() >= 1
+    voltage = cell.record()
+    p.run(5, v_init=-70)
+    assert max(voltage) > -60, "the synapse made in the function depolarised the cell"
+
+
+def test_100000_connections_built_and_dropped_in_rounds_leave_nothing_behind():
+    gc.collect()
+    baseline = {name: neuron_count(name) for name in ["NetCon", "NetStim", "ExpSyn"]}
+    sections_before = section_count()
+    samples = []
+    for _ in range(10):
+        cell = p.Section(name="round_cell")
+        synapses = [p.ExpSyn(cell) for _ in range(10)]
+        for index in range(10_000):
+            connection = p.NetCon(p.NetStim(), synapses[index % 10], weight=0.01)
+        samples.append(weakref.ref(connection))
+        assert neuron_count("NetCon") == baseline["NetCon"] + 10_000
+        del cell, synapses, connection
+        gc.collect()
+        assert {name: neuron_count(name) for name in baseline} == baseline
+    assert all(sample() is None for sample in samples)
+    assert section_count() == sections_before
+
+
+def test_the_garbage_collector_can_run_at_any_allocation(run_python):
+    out = run_python(
+        "import gc\n"
+        "gc.set_threshold(1, 1, 1)\n"
+        "from patch import p\n"
+        "for _ in range(200):\n"
+        "    s = p.Section(name='stress')\n"
+        "    s.insert('hh').record()\n"
+        "    syn = p.ExpSyn(s(0.5))\n"
+        "    stim = p.VecStim(pattern=[1.0])\n"
+        "    p.NetCon(stim, syn)\n"
+        "    p.NetCons(p.NetStim.many(3), p.IntFire1.many(3))[1]\n"
+        "    p.SectionRef(s).sec.iclamp(amp=[0.1, 0.2])\n"
+        "    p.Vector([1, 2]) + p.Vector([3, 4])\n"
+        "print('survived')\n"
+    )
+    assert "survived" in out

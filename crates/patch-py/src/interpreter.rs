@@ -377,7 +377,7 @@ fn is_own_attribute(
     let py = slf.py();
     let class = slf.get_type();
     if !class.is(py.get_type::<PythonHocInterpreter>()) {
-        return Ok(class.dir()?.contains(name)?);
+        return class.dir()?.contains(name);
     }
     let own = OWN.get_or_try_init(py, || {
         pyo3::types::PyFrozenSet::new(py, class.dir()?.iter()).map(Bound::unbind)

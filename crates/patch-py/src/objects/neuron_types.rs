@@ -46,16 +46,16 @@ pub enum NeuronKind {
 pub fn neuron_kind(object: &Bound<'_, PyAny>) -> PyResult<NeuronKind> {
     let types = neuron_types(object.py())?;
     let py = object.py();
-    if has_type(&object, types.section.bind(py)) {
+    if has_type(object, types.section.bind(py)) {
         return Ok(NeuronKind::Section);
     }
-    if has_type(&object, types.segment.bind(py)) {
+    if has_type(object, types.segment.bind(py)) {
         return Ok(NeuronKind::Segment);
     }
-    if has_type(&object, types.hoc_class.bind(py)) {
+    if has_type(object, types.hoc_class.bind(py)) {
         return Ok(NeuronKind::Callable);
     }
-    if !has_type(&object, types.hoc_object.bind(py)) {
+    if !has_type(object, types.hoc_object.bind(py)) {
         return Ok(NeuronKind::Other);
     }
     // NEURON's per-class types (hoc.Vector, hoc.NetCon, ...) are only used for instances;

@@ -112,9 +112,9 @@ pub fn unwrap<'py>(object: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     }
     // NEURON's own objects are what they are (and asking them costs a symbol search).
     let types = super::neuron_types::neuron_types(py)?;
-    if has_type(&object, types.hoc_object.bind(py))
-        || has_type(&object, types.section.bind(py))
-        || has_type(&object, types.segment.bind(py))
+    if has_type(object, types.hoc_object.bind(py))
+        || has_type(object, types.section.bind(py))
+        || has_type(object, types.segment.bind(py))
     {
         return Ok(object.clone());
     }
