@@ -1,4 +1,4 @@
-use rustc_hash::FxHashMap;
+use rustc_hash::FxHashSet;
 
 use pyo3::basic::CompareOp;
 use pyo3::exceptions::{PyAttributeError, PyReferenceError};
@@ -19,8 +19,8 @@ use crate::suggest::closest;
 #[pyclass(module = "patch.objects", subclass, weakref)]
 pub struct PythonHocObject {
     neuron: Option<Py<PyAny>>,
-    /// Strong references, by address: objects this one depends on.
-    references: FxHashMap<usize, Py<PyAny>>,
+    /// Strong references: objects this one depends on, each once.
+    references: References,
     /// This wrapper's entry in the registry of live wrappers, if it has one.
     registry_key: Option<isize>,
 }
@@ -37,7 +37,7 @@ impl PythonHocObject {
     pub fn new(neuron: Bound<'_, PyAny>) -> PythonHocObject {
         PythonHocObject {
             neuron: Some(neuron.unbind()),
-            references: FxHashMap::default(),
+            references: References::default(),
             registry_key: None,
         }
     }
@@ -55,9 +55,67 @@ impl PythonHocObject {
 
     /// Keeps `object` alive as long as this one lives.
     pub fn keep(&mut self, object: &Bound<'_, PyAny>) {
-        self.references
-            .entry(object.as_ptr() as usize)
-            .or_insert_with(|| object.clone().unbind());
+        self.references.insert(object);
+    }
+}
+
+/// A set of strong references, small and cheap for the usual handful; an index of
+/// addresses appears once there are many (a synapse with thousands of NetCons).
+#[derive(Default)]
+struct References {
+    objects: Vec<Py<PyAny>>,
+    index: Option<FxHashSet<usize>>,
+}
+
+impl References {
+    const INDEXED_FROM: usize = 16;
+
+    fn insert(&mut self, object: &Bound<'_, PyAny>) {
+        let address = object.as_ptr() as usize;
+        let known = match &mut self.index {
+            Some(index) => !index.insert(address),
+            None => self
+                .objects
+                .iter()
+                .any(|held| held.as_ptr() as usize == address),
+        };
+        if known {
+            return;
+        }
+        self.objects.push(object.clone().unbind());
+        if self.index.is_none() && self.objects.len() >= Self::INDEXED_FROM {
+            self.index = Some(
+                self.objects
+                    .iter()
+                    .map(|held| held.as_ptr() as usize)
+                    .collect(),
+            );
+        }
+    }
+
+    fn remove(&mut self, object: &Bound<'_, PyAny>) -> bool {
+        let address = object.as_ptr() as usize;
+        let Some(position) = self
+            .objects
+            .iter()
+            .position(|held| held.as_ptr() as usize == address)
+        else {
+            return false;
+        };
+        self.objects.swap_remove(position);
+        if let Some(index) = &mut self.index {
+            index.remove(&address);
+        }
+        true
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Py<PyAny>> {
+        self.objects.iter()
+    }
+
+    fn clear(&mut self) {
+        self.objects.clear();
+        self.index = None;
     }
 }
 
@@ -101,9 +159,7 @@ impl PythonHocObject {
 
     /// Drops the reference to `object`; returns whether there was one.
     fn __deref__(&mut self, object: &Bound<'_, PyAny>) -> bool {
-        self.references
-            .remove(&(object.as_ptr() as usize))
-            .is_some()
+        self.references.remove(object)
     }
 
     /// The NetCon to each object this one is connected to, by that object.
@@ -113,7 +169,7 @@ impl PythonHocObject {
         let held = slf
             .borrow()
             .references
-            .values()
+            .iter()
             .map(|object| object.bind(py).clone())
             .collect();
         super::netcon::connections_of(slf.as_any(), held)
@@ -300,7 +356,7 @@ impl PythonHocObject {
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.neuron)?;
-        for reference in self.references.values() {
+        for reference in self.references.iter() {
             visit.call(reference)?;
         }
         Ok(())
