@@ -100,26 +100,39 @@ pub fn section_handle(section: &Bound<'_, PyAny>) -> PatchResult<SectionHandle> 
     let section = unwrap(section)?;
     let section_type = neuron_types(py)?.section.bind(py);
     if !section.get_type().is(section_type) {
-        return Err(
-            PyTypeError::new_err(format!("{} is not a NEURON section", section.repr()?)).into(),
-        );
+        return Err(PyTypeError::new_err(format!("{} is not a NEURON section", section.repr()?)).into());
     }
-    if use_internals() {
-        // nrn.Section objects are `{PyObject_HEAD; Section* sec_; ...}`: the pointer follows
-        // the header (checked against the exact type above).
-        let raw = unsafe {
-            *section
-                .as_ptr()
-                .cast::<u8>()
-                .add(std::mem::size_of::<pyo3::ffi::PyObject>())
-                .cast::<*mut nrn::ffi::Section>()
-        };
-        if let Some(raw) = NonNull::new(raw) {
+    if use_internals() && section_layout_verified(neuron, &section)? {
+        if let Some(raw) = NonNull::new(section_pointer(&section)) {
             let handle = unsafe { SectionHandle::from_borrowed(neuron, raw) };
             handle.live_ptr()?;
             return Ok(handle);
         }
     }
+    public_section_handle(neuron, &section)
+}
+
+/// `nrn.Section` objects are `{PyObject_HEAD; Section* sec_; ...}`: the pointer follows the
+/// header. Only read from objects of exactly that type.
+fn section_pointer(section: &Bound<'_, PyAny>) -> *mut nrn::ffi::Section {
+    let header = std::mem::size_of::<pyo3::ffi::PyObject>();
+    unsafe { *section.as_ptr().cast::<u8>().add(header).cast::<*mut nrn::ffi::Section>() }
+}
+
+/// The layout read is checked once against the public route before it is trusted.
+fn section_layout_verified(neuron: &'static Neuron, section: &Bound<'_, PyAny>) -> PatchResult<bool> {
+    static VERIFIED: OnceLock<bool> = OnceLock::new();
+    if let Some(verified) = VERIFIED.get() {
+        return Ok(*verified);
+    }
+    let public = public_section_handle(neuron, section)?;
+    let read = section_pointer(section);
+    let verified = public.live_ptr().is_ok_and(|pointer| pointer == read);
+    Ok(*VERIFIED.get_or_init(|| verified))
+}
+
+/// Through NEURON's section stack: push from Python, read the accessed section, pop.
+fn public_section_handle(neuron: &'static Neuron, section: &Bound<'_, PyAny>) -> PatchResult<SectionHandle> {
     section.call_method0("push")?;
     let accessed = neuron.accessed_section();
     neuron.pop_section()?;
