@@ -1,5 +1,5 @@
 """The HOC interpreter of Patch; :data:`patch.p` is its one instance."""
 
-from ._patch import PythonHocInterpreter
+from ._patch import ParallelContext, PythonHocInterpreter
 
-__all__ = ["PythonHocInterpreter"]
+__all__ = ["ParallelContext", "PythonHocInterpreter"]

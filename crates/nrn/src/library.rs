@@ -168,6 +168,49 @@ impl Neuron {
     }
 }
 
+/// Loads a shared library with its symbols visible to every later library, for the rest of
+/// the process (how NEURON is offered an MPI library before it looks for one).
+pub fn load_globally(path: &Path) -> Result<()> {
+    let flags = libloading::os::unix::RTLD_NOW | libloading::os::unix::RTLD_GLOBAL;
+    let library =
+        unsafe { libloading::os::unix::Library::open(Some(path), flags) }.map_err(|error| {
+            NrnError::LibraryLoad {
+                path: path.to_owned(),
+                reason: error.to_string(),
+            }
+        })?;
+    std::mem::forget(library);
+    Ok(())
+}
+
+/// Ends MPI (`MPI_Finalize`) if the process has a global MPI library that was initialised and
+/// not finalised yet; returns whether it did. MPI launchers treat a rank that exits without
+/// it as a crash.
+pub fn finalize_mpi() -> bool {
+    type Query = unsafe extern "C" fn(*mut c_int) -> c_int;
+    type Finalize = unsafe extern "C" fn() -> c_int;
+    let process = libloading::os::unix::Library::this();
+    let symbols = unsafe {
+        (
+            process.get::<Query>(b"MPI_Initialized\0"),
+            process.get::<Query>(b"MPI_Finalized\0"),
+            process.get::<Finalize>(b"MPI_Finalize\0"),
+        )
+    };
+    let (Ok(initialized), Ok(finalized), Ok(finalize)) = symbols else {
+        return false;
+    };
+    let (mut started, mut ended) = (0, 0);
+    unsafe {
+        initialized(&mut started);
+        finalized(&mut ended);
+    }
+    if started == 0 || ended != 0 {
+        return false;
+    }
+    unsafe { finalize() == 0 }
+}
+
 fn resolve_api(library: &libloading::Library, path: &Path) -> Result<Api> {
     unsafe { Api::resolve(library) }.map_err(|symbol| NrnError::MissingSymbol {
         path: path.to_owned(),

@@ -11,6 +11,7 @@ pub fn attach(py: Python<'_>) -> PatchResult<&'static Neuron> {
     if let Some(neuron) = Neuron::get() {
         return Ok(neuron);
     }
+    crate::parallel::prepare(py)?;
     let neuron_module = py.import("neuron")?;
     let package: PathBuf = neuron_module.getattr("__file__")?.extract()?;
     let library_dir = package

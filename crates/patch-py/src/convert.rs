@@ -100,7 +100,9 @@ pub fn section_handle(section: &Bound<'_, PyAny>) -> PatchResult<SectionHandle> 
     let section = unwrap(section)?;
     let section_type = neuron_types(py)?.section.bind(py);
     if !section.get_type().is(section_type) {
-        return Err(PyTypeError::new_err(format!("{} is not a NEURON section", section.repr()?)).into());
+        return Err(
+            PyTypeError::new_err(format!("{} is not a NEURON section", section.repr()?)).into(),
+        );
     }
     if use_internals() && section_layout_verified(neuron, &section)? {
         if let Some(raw) = NonNull::new(section_pointer(&section)) {
@@ -116,11 +118,20 @@ pub fn section_handle(section: &Bound<'_, PyAny>) -> PatchResult<SectionHandle> 
 /// header. Only read from objects of exactly that type.
 fn section_pointer(section: &Bound<'_, PyAny>) -> *mut nrn::ffi::Section {
     let header = std::mem::size_of::<pyo3::ffi::PyObject>();
-    unsafe { *section.as_ptr().cast::<u8>().add(header).cast::<*mut nrn::ffi::Section>() }
+    unsafe {
+        *section
+            .as_ptr()
+            .cast::<u8>()
+            .add(header)
+            .cast::<*mut nrn::ffi::Section>()
+    }
 }
 
 /// The layout read is checked once against the public route before it is trusted.
-fn section_layout_verified(neuron: &'static Neuron, section: &Bound<'_, PyAny>) -> PatchResult<bool> {
+fn section_layout_verified(
+    neuron: &'static Neuron,
+    section: &Bound<'_, PyAny>,
+) -> PatchResult<bool> {
     static VERIFIED: OnceLock<bool> = OnceLock::new();
     if let Some(verified) = VERIFIED.get() {
         return Ok(*verified);
@@ -132,7 +143,10 @@ fn section_layout_verified(neuron: &'static Neuron, section: &Bound<'_, PyAny>) 
 }
 
 /// Through NEURON's section stack: push from Python, read the accessed section, pop.
-fn public_section_handle(neuron: &'static Neuron, section: &Bound<'_, PyAny>) -> PatchResult<SectionHandle> {
+fn public_section_handle(
+    neuron: &'static Neuron,
+    section: &Bound<'_, PyAny>,
+) -> PatchResult<SectionHandle> {
     section.call_method0("push")?;
     let accessed = neuron.accessed_section();
     neuron.pop_section()?;

@@ -18,6 +18,7 @@ use crate::objects::neuron_types::{neuron_kind, neuron_types, NeuronKind};
 use crate::objects::point_process::PointProcessFactory;
 use crate::objects::registry::{unwrap, wrap};
 use crate::objects::vecstim::new_vecstim;
+use crate::parallel::{self, ParallelContext};
 use crate::time::time_vector;
 
 /// Patch's HOC interpreter `p`: everything `neuron.h` has, with stdrun loaded, Patch's
@@ -257,6 +258,80 @@ impl PythonHocInterpreter {
         Ok(collection)
     }
 
+    /// The ParallelContext (one per process).
+    #[getter]
+    fn parallel<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, ParallelContext>> {
+        parallel::context(py)
+    }
+
+    /// The ParallelContext: the same one on every call.
+    #[allow(non_snake_case)]
+    fn ParallelContext<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, ParallelContext>> {
+        parallel::context(py)
+    }
+
+    /// MPI is initialised when Patch is imported under a launcher; initialising it once a
+    /// ParallelContext exists crashes NEURON (nrn#2641), so that is refused.
+    fn nrnmpi_init<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if parallel::existing_context(py).is_some() {
+            return Err(crate::errors::patch_error(
+                py,
+                "ParallelError",
+                "MPI cannot be initialised after a ParallelContext exists (NEURON would crash): \
+                 run under mpiexec and import patch first, which initialises MPI",
+            ));
+        }
+        neuron_call(py, || self.h(py)?.call_method0("nrnmpi_init"))
+    }
+
+    /// A connection through a GID: `ParallelCon(source, gid)` transmits the spikes of
+    /// `source` (a Section, Segment or point process) as `gid` from this rank;
+    /// `ParallelCon(gid, target)` delivers the spikes of `gid` to `target` on this rank.
+    #[pyo3(signature = (source, target, *args, output = true, weight = None, delay = None, threshold = None, **attributes))]
+    #[allow(non_snake_case, clippy::too_many_arguments)]
+    fn ParallelCon<'py>(
+        &self,
+        source: &Bound<'py, PyAny>,
+        target: &Bound<'py, PyAny>,
+        args: &Bound<'py, PyTuple>,
+        output: bool,
+        weight: Option<Bound<'py, PyAny>>,
+        delay: Option<f64>,
+        threshold: Option<f64>,
+        attributes: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = source.py();
+        if !args.is_empty() {
+            return Err(PyTypeError::new_err(
+                "ParallelCon takes the source and the target, then keywords: output=, weight=, delay=, threshold=",
+            ));
+        }
+        let context = parallel::context(py)?;
+        match (gid_of(source)?, gid_of(target)?) {
+            (None, Some(gid)) => {
+                let settings = Settings::new(py, &PyTuple::empty(py), threshold, delay, weight)?;
+                let netcon = netcon::connect(py, source, &py.None().into_bound(py), settings, None, attributes)?;
+                parallel::transmit(&context, gid, &netcon, output)?;
+                Ok(netcon)
+            }
+            (Some(gid), None) => {
+                if threshold.is_some() {
+                    return Err(crate::errors::patch_error(
+                        py,
+                        "ParallelConnectError",
+                        "a receiving ParallelCon has no threshold of its own (it would change the sender's, nrn#2135): set it on the transmitter",
+                    ));
+                }
+                parallel::receive(&context, gid, target, weight, delay, attributes)
+            }
+            _ => Err(crate::errors::patch_error(
+                py,
+                "ParallelConnectError",
+                "ParallelCon needs exactly one integer GID: ParallelCon(source, gid) to transmit or ParallelCon(gid, target) to receive",
+            )),
+        }
+    }
+
     /// An artificial cell that fires at the times in `pattern` (ms); Patch's own NMODL
     /// VecStim, compiled on first use.
     #[pyo3(signature = (pattern = None, **attributes))]
@@ -301,6 +376,9 @@ impl PythonHocInterpreter {
     /// `finitialize(v)`: initialise the simulation, at `v` mV if given.
     #[pyo3(signature = (v = None))]
     fn finitialize(&self, py: Python<'_>, v: Option<f64>) -> PyResult<()> {
+        if let Some(context) = parallel::parallel_run(py) {
+            ParallelContext::prepare_run(&context)?;
+        }
         let h = self.h(py)?;
         neuron_call(py, || match v {
             Some(v) => h.call_method1("finitialize", (v,)),
@@ -318,7 +396,15 @@ impl PythonHocInterpreter {
         }
         let tstop: f64 = h.getattr("tstop")?.extract()?;
         self.finitialize(py, v_init)?;
-        neuron_call(py, || h.call_method1("continuerun", (tstop,)))?;
+        match parallel::parallel_run(py) {
+            Some(context) => {
+                let neuron_context = unwrap(context.as_any())?;
+                neuron_call(py, || neuron_context.call_method1("psolve", (tstop,)))?;
+            }
+            None => {
+                neuron_call(py, || h.call_method1("continuerun", (tstop,)))?;
+            }
+        }
         Ok(())
     }
 
@@ -357,6 +443,24 @@ impl PythonHocInterpreter {
     fn __clear__(&mut self) {
         self.h = None;
     }
+}
+
+/// The GID an argument of ParallelCon is, if it is an integer.
+fn gid_of(value: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
+    if value.is_instance_of::<pyo3::types::PyBool>()
+        || !value.is_instance_of::<pyo3::types::PyInt>()
+    {
+        return Ok(None);
+    }
+    let gid: i64 = value.extract()?;
+    if gid < 0 {
+        return Err(crate::errors::patch_error(
+            value.py(),
+            "ParallelConnectError",
+            &format!("GIDs are 0 or more, got {gid}"),
+        ));
+    }
+    Ok(Some(gid))
 }
 
 /// NEURON's classes, functions and point process factories by name: they never change.

@@ -9,6 +9,7 @@ mod errors;
 mod interpreter;
 mod mechanisms;
 mod objects;
+mod parallel;
 mod suggest;
 mod time;
 
@@ -17,6 +18,7 @@ use pyo3::prelude::*;
 #[pymodule(gil_used = true)]
 fn _patch(module: &Bound<'_, PyModule>) -> PyResult<()> {
     attach::attach(module.py())?;
+    parallel::check_ranks(module.py())?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     module.add_class::<interpreter::PythonHocInterpreter>()?;
     module.add_function(wrap_pyfunction!(attach::neuron_features, module)?)?;
@@ -36,6 +38,7 @@ fn _patch(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<objects::vecstim::VecStim>()?;
     module.add_class::<objects::collection::Collection>()?;
     module.add_class::<objects::collection::CollectionIterator>()?;
+    module.add_class::<parallel::ParallelContext>()?;
     module.add_function(wrap_pyfunction!(objects::base::_rewrap, module)?)?;
 
     module.add_function(wrap_pyfunction!(core::transform, module)?)?;

@@ -77,13 +77,14 @@ pub fn mod_files_in(path: &Path) -> PyResult<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Makes `h.VecStim` available: Patch's own NMODL VecStim, compiled on first use.
-pub fn ensure_vecstim(py: Python<'_>) -> PatchResult<()> {
-    if neuron_types(py)?.h.bind(py).hasattr("VecStim")? {
+/// Makes Patch's own mechanisms (VecStim, PatchRelay) available, compiled on first use.
+pub fn ensure_patch_mechanisms(py: Python<'_>) -> PatchResult<()> {
+    let h = neuron_types(py)?.h.bind(py);
+    if h.hasattr("VecStim")? && h.hasattr("PatchRelay")? {
         return Ok(());
     }
     let package: PathBuf = py.import("patch")?.getattr("__file__")?.extract()?;
-    let source = package.with_file_name("mod").join("VecStim.mod");
-    compile_and_load(py, &[source])?;
+    let sources = mod_files_in(&package.with_file_name("mod"))?;
+    compile_and_load(py, &sources)?;
     Ok(())
 }

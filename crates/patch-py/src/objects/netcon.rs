@@ -28,6 +28,16 @@ pub struct NetCon {
     source: Option<Py<PyAny>>,
     target: Option<Py<PyAny>>,
     spikes: Option<Py<PyAny>>,
+    /// Made by `gid_connect`: its threshold is the sender's (nrn#2135).
+    received: bool,
+}
+
+impl NetCon {
+    /// Marks a NetCon that receives a GID's spikes.
+    pub fn mark_received(&mut self, target: &Bound<'_, PyAny>) {
+        self.received = true;
+        self.target = Some(target.clone().unbind());
+    }
 }
 
 #[pymethods]
@@ -39,6 +49,7 @@ impl NetCon {
                 source: None,
                 target: None,
                 spikes: None,
+                received: false,
             }),
         )
     }
@@ -75,8 +86,17 @@ impl NetCon {
         unwrap(slf.as_any())?.getattr("threshold")
     }
 
+    /// Refused on a NetCon that receives a GID's spikes: NEURON would change the sender's
+    /// threshold on its rank (nrn#2135).
     #[setter]
     fn set_threshold(slf: &Bound<'_, Self>, threshold: f64) -> PyResult<()> {
+        if slf.borrow().received {
+            return Err(patch_error(
+                slf.py(),
+                "ParallelConnectError",
+                "this NetCon receives spikes of a GID: set the threshold on the transmitting ParallelCon",
+            ));
+        }
         unwrap(slf.as_any())?.setattr("threshold", threshold)
     }
 

@@ -5,7 +5,7 @@ use super::neuron_types::neuron_types;
 use super::point_process::PointProcess;
 use super::registry::{unwrap, wrap};
 use crate::capture::neuron_call;
-use crate::mechanisms::ensure_vecstim;
+use crate::mechanisms::ensure_patch_mechanisms;
 
 /// An artificial cell that fires at the times in a Vector (`pattern`, in ms).
 #[pyclass(module = "patch.objects", extends = PointProcess, subclass)]
@@ -18,7 +18,7 @@ pub fn new_vecstim<'py>(
     py: Python<'py>,
     pattern: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    ensure_vecstim(py)?;
+    ensure_patch_mechanisms(py)?;
     let h = neuron_types(py)?.h.bind(py);
     let stimulus = wrap(neuron_call(py, || h.call_method0("VecStim"))?)?;
     if let Some(pattern) = pattern {

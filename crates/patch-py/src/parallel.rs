@@ -1,0 +1,584 @@
+//! MPI through NEURON's ParallelContext. Under an MPI launcher, MPI is initialised when
+//! NEURON is imported, before any ParallelContext exists; a serial run never touches MPI.
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyTuple;
+use pyo3::{PyTraverseError, PyVisit};
+
+use crate::capture::neuron_call;
+use crate::errors::patch_error;
+use crate::objects::base::PythonHocObject;
+use crate::objects::neuron_types::hoc_attribute;
+use crate::objects::registry::{unwrap, wrap};
+
+/// The number of ranks the MPI launcher started, if any (MPICH/Hydra, Open MPI, PMIx).
+pub fn launcher_size() -> Option<usize> {
+    ["PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok()?.parse().ok())
+}
+
+/// Before NEURON is imported under a launcher: make NEURON find the MPI library that came
+/// with `pip install nrn-patch[mpi]` (loaded globally, which NEURON prefers to any other)
+/// and initialise MPI at import.
+pub fn prepare(py: Python<'_>) -> PyResult<()> {
+    if launcher_size().unwrap_or(1) <= 1
+        || py.import("sys")?.getattr("modules")?.contains("neuron")?
+    {
+        return Ok(());
+    }
+    let environ = py.import("os")?.getattr("environ")?;
+    let prefix: PathBuf = py.import("sys")?.getattr("prefix")?.extract()?;
+    let wheel_library = prefix.join("lib").join("libmpi.so.12");
+    let library = match std::env::var_os("MPI_LIB_NRN_PATH") {
+        Some(path) => PathBuf::from(path),
+        None if wheel_library.is_file() => wheel_library,
+        None => PathBuf::new(),
+    };
+    if library.is_file() {
+        nrn::load_globally(&library)
+            .map_err(|error| patch_error(py, "ParallelError", &error.to_string()))?;
+        environ.set_item("MPI_LIB_NRN_PATH", library.to_string_lossy().as_ref())?;
+    }
+    if !environ.contains("NEURON_INIT_MPI")? {
+        environ.set_item("NEURON_INIT_MPI", "1")?;
+    }
+    Ok(())
+}
+
+static CONTEXT: PyOnceLock<Py<ParallelContext>> = PyOnceLock::new();
+
+/// The one ParallelContext, made on first use. Under a launcher, checks that NEURON sees
+/// as many ranks as were started.
+pub fn context(py: Python<'_>) -> PyResult<Bound<'_, ParallelContext>> {
+    let context = CONTEXT.get_or_try_init(py, || {
+        let neuron_context = hoc_attribute(py, "ParallelContext")?.call0()?;
+        Py::new(py, ParallelContext::initializer(neuron_context))
+    })?;
+    Ok(context.bind(py).clone())
+}
+
+/// The ParallelContext if one was made, without making one.
+pub fn existing_context(py: Python<'_>) -> Option<Bound<'_, ParallelContext>> {
+    CONTEXT.get(py).map(|context| context.bind(py).clone())
+}
+
+/// The ParallelContext of a parallel run (more than one rank), if this is one.
+pub fn parallel_run(py: Python<'_>) -> Option<Bound<'_, ParallelContext>> {
+    existing_context(py).filter(|context| context.borrow().hosts > 1)
+}
+
+/// Under a launcher: raises `ParallelError` on every rank if the launcher started ranks
+/// NEURON cannot see, and makes an uncaught exception on any rank end the whole job.
+pub fn check_ranks(py: Python<'_>) -> PyResult<()> {
+    let Some(size) = launcher_size().filter(|size| *size > 1) else {
+        return Ok(());
+    };
+    let hosts = context(py)?.borrow().hosts;
+    if hosts == size {
+        let hook = wrap_pyfunction!(abort_on_uncaught_exception, py)?;
+        py.import("sys")?.setattr("excepthook", hook)?;
+        py.import("atexit")?
+            .call_method1("register", (wrap_pyfunction!(finish_parallel_run, py)?,))?;
+        return Ok(());
+    }
+    Err(patch_error(
+        py,
+        "ParallelError",
+        &format!(
+            "the MPI launcher started {size} ranks but NEURON sees {hosts}: every rank would \
+             run the whole model alone. Install the MPI extra (`pip install nrn-patch[mpi]`) \
+             and import patch before neuron, or set NEURON_INIT_MPI=1 and MPI_LIB_NRN_PATH"
+        ),
+    ))
+}
+
+/// At the end of a parallel script, on every rank: wait for the others, then end MPI, so
+/// the launcher sees a clean exit.
+#[pyfunction]
+fn finish_parallel_run(py: Python<'_>) -> PyResult<()> {
+    if let Some(context) = existing_context(py) {
+        unwrap(context.as_any())?.call_method0("barrier")?;
+    }
+    nrn::finalize_mpi();
+    Ok(())
+}
+
+/// `sys.excepthook` of parallel runs: the other ranks may be waiting for this one in a
+/// collective, so report which rank failed and why, and end the process (the launcher then
+/// ends the job) instead of leaving them waiting.
+#[pyfunction]
+fn abort_on_uncaught_exception(
+    py: Python<'_>,
+    kind: Bound<'_, PyAny>,
+    value: Bound<'_, PyAny>,
+    traceback: Bound<'_, PyAny>,
+) -> PyResult<()> {
+    let rank = existing_context(py)
+        .map(|context| context.borrow().rank)
+        .unwrap_or(0);
+    let stderr = py.import("sys")?.getattr("stderr")?;
+    stderr.call_method1(
+        "write",
+        (format!(
+            "patch: rank {rank} stopped the parallel run: {}\n",
+            value.repr()?
+        ),),
+    )?;
+    py.import("traceback")?
+        .call_method1("print_exception", (kind, value, traceback))?;
+    stderr.call_method0("flush")?;
+    py.import("os")?.call_method1("_exit", (1,))?;
+    Ok(())
+}
+
+/// NEURON's ParallelContext with Patch's additions; everything else falls through.
+#[pyclass(module = "patch.interpreter", extends = PythonHocObject)]
+pub struct ParallelContext {
+    hosts: usize,
+    rank: usize,
+    spikes: Option<(Py<PyAny>, Py<PyAny>)>,
+    /// `source_var`/`target_var` were used: `setup_transfer` is due before initialising.
+    transfer_used: bool,
+}
+
+impl ParallelContext {
+    fn initializer(neuron_context: Bound<'_, PyAny>) -> PyClassInitializer<ParallelContext> {
+        let number = |name: &str| -> usize {
+            neuron_context
+                .call_method0(name)
+                .and_then(|value| value.extract::<f64>())
+                .map(|value| value as usize)
+                .unwrap_or(0)
+        };
+        let (hosts, rank) = (number("nhost").max(1), number("id"));
+        PyClassInitializer::from(PythonHocObject::new(neuron_context)).add_subclass(
+            ParallelContext {
+                hosts,
+                rank,
+                spikes: None,
+                transfer_used: false,
+            },
+        )
+    }
+
+    /// Before initialising a parallel run: the collective set-up NEURON needs.
+    pub fn prepare_run(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let py = slf.py();
+        let neuron = unwrap(slf.as_any())?;
+        neuron_call(py, || neuron.call_method1("set_maxstep", (10,)))?;
+        let used = f64::from(u8::from(slf.borrow().transfer_used));
+        let anyone: f64 = neuron.call_method1("allreduce", (used, 2))?.extract()?;
+        if anyone > 0.0 {
+            neuron_call(py, || neuron.call_method0("setup_transfer"))?;
+            slf.borrow_mut().transfer_used = false;
+        }
+        Ok(())
+    }
+}
+
+#[pymethods]
+impl ParallelContext {
+    /// This rank's number, from 0.
+    fn id(&self) -> usize {
+        self.rank
+    }
+
+    /// The number of ranks.
+    fn nhost(&self) -> usize {
+        self.hosts
+    }
+
+    /// Sends `data` from rank `root` to every rank. A Vector is filled in place on every
+    /// rank (and returned); anything picklable is returned on every rank. Anything else
+    /// raises `BroadcastError` on every rank, so no rank is left waiting.
+    #[pyo3(signature = (data, root = 0))]
+    fn broadcast<'py>(
+        slf: &Bound<'py, Self>,
+        data: Bound<'py, PyAny>,
+        root: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let (hosts, rank) = (slf.borrow().hosts, slf.borrow().rank);
+        if root >= hosts {
+            return Err(patch_error(
+                py,
+                "BroadcastError",
+                &format!("root {root} does not exist: there are {hosts} ranks"),
+            ));
+        }
+        let neuron = unwrap(slf.as_any())?;
+        let vector_type = hoc_attribute(py, "Vector")?;
+        let is_vector =
+            crate::objects::neuron_types::has_type(&unwrap(&data)?, &vector_type.cast_into()?);
+        // The root says what comes, so every rank takes the same path.
+        let header = if rank == root {
+            describe_payload(py, &data, is_vector)?
+        } else {
+            py.None().into_bound(py)
+        };
+        let header = neuron.call_method1("py_broadcast", (header, root))?;
+        let (kind, payload): (String, Bound<'py, PyAny>) = header.extract()?;
+        match kind.as_str() {
+            "vector" => {
+                let vector = if is_vector {
+                    unwrap(&data)?
+                } else {
+                    hoc_attribute(py, "Vector")?.call0()?
+                };
+                neuron.call_method1("broadcast", (&vector, root))?;
+                wrap(vector)
+            }
+            "pickle" => py.import("pickle")?.call_method1("loads", (payload,)),
+            _ => Err(patch_error(
+                py,
+                "BroadcastError",
+                &payload.extract::<String>()?,
+            )),
+        }
+    }
+
+    /// Records the spikes of `gids` (-1: every gid on this rank) into two Vectors, made
+    /// when not given; returns `(times, gids)`.
+    #[pyo3(signature = (gids = None, time_vector = None, gid_vector = None))]
+    fn spike_record<'py>(
+        slf: &Bound<'py, Self>,
+        gids: Option<Bound<'py, PyAny>>,
+        time_vector: Option<Bound<'py, PyAny>>,
+        gid_vector: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        let py = slf.py();
+        let new_vector =
+            || -> PyResult<Bound<'py, PyAny>> { wrap(hoc_attribute(py, "Vector")?.call0()?) };
+        let times = match time_vector {
+            Some(vector) => wrap(vector)?,
+            None => new_vector()?,
+        };
+        let ids = match gid_vector {
+            Some(vector) => wrap(vector)?,
+            None => new_vector()?,
+        };
+        let gids = match gids {
+            Some(gids) => unwrap(&gids)?,
+            None => (-1_i64).into_pyobject(py)?.into_any(),
+        };
+        let neuron = unwrap(slf.as_any())?;
+        neuron_call(py, || {
+            neuron.call_method1("spike_record", (gids, unwrap(&times)?, unwrap(&ids)?))
+        })?;
+        slf.borrow_mut().spikes = Some((times.clone().unbind(), ids.clone().unbind()));
+        Ok((times, ids))
+    }
+
+    /// Every rank's recorded spikes (see `spike_record`), as numpy arrays of times and gids
+    /// sorted by time then gid: on `root` only (None elsewhere), or on every rank with
+    /// `everywhere=True`. A collective: call it on every rank.
+    #[pyo3(signature = (root = 0, everywhere = false))]
+    fn gather_spikes<'py>(
+        slf: &Bound<'py, Self>,
+        root: usize,
+        everywhere: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let numpy = py.import("numpy")?;
+        let (times, ids) = match &slf.borrow().spikes {
+            Some((times, ids)) => (unwrap(times.bind(py))?, unwrap(ids.bind(py))?),
+            None => {
+                return Err(patch_error(
+                    py,
+                    "ParallelError",
+                    "no spikes are recorded: call spike_record() first (on every rank)",
+                ))
+            }
+        };
+        let local = PyTuple::new(
+            py,
+            [
+                numpy.call_method1("array", (times,))?,
+                numpy.call_method1("array", (ids,))?,
+            ],
+        )?;
+        let neuron = unwrap(slf.as_any())?;
+        let gathered = if everywhere {
+            neuron.call_method1("py_allgather", (local,))?
+        } else {
+            neuron.call_method1("py_gather", (local, root))?
+        };
+        if gathered.is_none() {
+            return Ok(gathered);
+        }
+        let parts: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> = gathered.extract()?;
+        let all_times = numpy.call_method1(
+            "concatenate",
+            (parts.iter().map(|part| part.0.clone()).collect::<Vec<_>>(),),
+        )?;
+        let all_ids = numpy.call_method1(
+            "concatenate",
+            (parts.iter().map(|part| part.1.clone()).collect::<Vec<_>>(),),
+        )?;
+        let order = numpy.call_method1("lexsort", ((&all_ids, &all_times),))?;
+        Ok(PyTuple::new(py, [all_times.get_item(&order)?, all_ids.get_item(&order)?])?.into_any())
+    }
+
+    /// NEURON's `source_var`, remembered so that the next initialisation runs the
+    /// collective `setup_transfer`.
+    #[pyo3(signature = (*args))]
+    fn source_var<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        slf.borrow_mut().transfer_used = true;
+        crate::objects::registry::call_unwrapped(
+            &unwrap(slf.as_any())?.getattr("source_var")?,
+            args,
+            None,
+        )
+    }
+
+    #[pyo3(signature = (*args))]
+    fn target_var<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        slf.borrow_mut().transfer_used = true;
+        crate::objects::registry::call_unwrapped(
+            &unwrap(slf.as_any())?.getattr("target_var")?,
+            args,
+            None,
+        )
+    }
+
+    /// Many receivers at once, through the Rust core: `gid_connect(gids[i], targets[i])`
+    /// with `weight` and `delay` (one number or one per connection). Returns a Collection.
+    #[pyo3(signature = (gids, targets, weight = None, delay = None))]
+    fn connect_gids<'py>(
+        slf: &Bound<'py, Self>,
+        gids: Vec<i64>,
+        targets: &Bound<'py, PyAny>,
+        weight: Option<Bound<'py, PyAny>>,
+        delay: Option<Bound<'py, PyAny>>,
+    ) -> crate::errors::PatchResult<Bound<'py, crate::objects::collection::Collection>> {
+        use crate::objects::collection::{per_item, Batch, Collection};
+        let py = slf.py();
+        if let Some(bad) = gids.iter().find(|gid| **gid < 0) {
+            return Err(patch_error(
+                py,
+                "ParallelConnectError",
+                &format!("GIDs are 0 or more, got {bad}"),
+            )
+            .into());
+        }
+        let mut batch = Batch::default();
+        let items = batch.items(targets, false)?;
+        if items.len() != gids.len() {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "{} GIDs need {} targets, got {}",
+                gids.len(),
+                gids.len(),
+                items.len()
+            ))
+            .into());
+        }
+        let count = gids.len();
+        let weights = match weight {
+            Some(weight) => per_item(&weight, count, "weight")?,
+            None => vec![crate::objects::netcon::DEFAULT_WEIGHT; count],
+        };
+        let delays = match delay {
+            Some(delay) => per_item(&delay, count, "delay")?,
+            None => vec![crate::objects::netcon::DEFAULT_DELAY; count],
+        };
+        let neuron = crate::attach::attach(py)?;
+        let context = crate::convert::object_handle(slf.as_any())?;
+        let mut netcons = Vec::with_capacity(count);
+        for (index, gid) in gids.iter().enumerate() {
+            let target = batch.object_at(&items, index).ok_or_else(|| {
+                patch_error(
+                    py,
+                    "ParallelConnectError",
+                    "a GID's receiver must be a point process, not None",
+                )
+            })?;
+            let made = neuron.call_method(
+                &context,
+                "gid_connect",
+                &[nrn::Arg::Number(*gid as f64), nrn::Arg::Object(target)],
+            )?;
+            netcons.push(
+                made.into_object().ok_or_else(|| {
+                    patch_error(py, "ParallelConnectError", "NEURON made no NetCon")
+                })?,
+            );
+        }
+        neuron.set_parameters(&netcons, "weight", &weights)?;
+        neuron.set_parameters(&netcons, "delay", &delays)?;
+        let collection = Bound::new(py, Collection::new(netcons, "NetCon"))?;
+        Collection::tie(&collection, targets)?;
+        Ok(collection)
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if let Some((times, ids)) = &self.spikes {
+            visit.call(times)?;
+            visit.call(ids)?;
+        }
+        Ok(())
+    }
+
+    fn __clear__(&mut self) {
+        self.spikes = None;
+    }
+}
+
+/// Registers `netcon`'s source as `gid` on this rank and, with `output`, sends its spikes
+/// to the other ranks. Checked first: a HOC error here would abort every rank.
+pub fn transmit(
+    context: &Bound<'_, ParallelContext>,
+    gid: i64,
+    netcon: &Bound<'_, PyAny>,
+    output: bool,
+) -> PyResult<()> {
+    let py = context.py();
+    let neuron = unwrap(context.as_any())?;
+    let exists: f64 = neuron.call_method1("gid_exists", (gid,))?.extract()?;
+    if exists != 0.0 {
+        return Err(patch_error(
+            py,
+            "ParallelConnectError",
+            &format!("GID {gid} already has a transmitter on this rank: each GID has one source"),
+        ));
+    }
+    let rank = context.borrow().rank;
+    let neuron_netcon = unwrap(netcon)?;
+    // NEURON gives each spike source one GID: a further GID gets a relay that fires at the
+    // source's spike times.
+    let already: f64 = neuron_netcon.call_method0("srcgid")?.extract()?;
+    let neuron_netcon = if already >= 0.0 {
+        relay(py, netcon)?
+    } else {
+        neuron_netcon
+    };
+    neuron_call(py, || {
+        neuron.call_method1("set_gid2node", (gid, rank))?;
+        neuron.call_method1("cell", (gid, &neuron_netcon))?;
+        if output {
+            neuron.call_method1("outputcell", (gid,))?;
+        }
+        Ok(())
+    })?;
+    if let Ok(wrapper) = context.cast::<PythonHocObject>() {
+        wrapper.borrow_mut().keep(netcon);
+    }
+    Ok(())
+}
+
+/// A PatchRelay fed by `netcon`'s source without delay, and a NetCon watching the relay;
+/// `netcon` keeps both alive.
+fn relay<'py>(py: Python<'py>, netcon: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    crate::mechanisms::ensure_patch_mechanisms(py)?;
+    let relay = wrap(hoc_attribute(py, "PatchRelay")?.call0()?)?;
+    let feed = unwrap(netcon)?;
+    feed.call_method1("setpost", (unwrap(&relay)?,))?;
+    // A NetCon made without a target is inactive, and stays so after setpost.
+    feed.call_method1("active", (1,))?;
+    feed.setattr("delay", 0.0)?;
+    feed.getattr("weight")?.set_item(0, 1.0)?;
+    let watcher = hoc_attribute(py, "NetCon")?.call1((unwrap(&relay)?, py.None()))?;
+    let watcher = crate::objects::registry::wrap_new(watcher, "NetCon")?;
+    if let Ok(wrapper) = netcon.cast::<PythonHocObject>() {
+        wrapper.borrow_mut().keep(&relay);
+        wrapper.borrow_mut().keep(&watcher);
+    }
+    unwrap(&watcher)
+}
+
+/// Delivers the spikes of `gid` to `target` on this rank.
+pub fn receive<'py>(
+    context: &Bound<'py, ParallelContext>,
+    gid: i64,
+    target: &Bound<'py, PyAny>,
+    weight: Option<Bound<'py, PyAny>>,
+    delay: Option<f64>,
+    attributes: Option<&Bound<'py, pyo3::types::PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = context.py();
+    let target = wrap(target.clone())?;
+    if !crate::objects::netcon::is_point_process_object(&target)? {
+        return Err(patch_error(
+            py,
+            "ParallelConnectError",
+            &format!(
+                "{} cannot receive spikes: use a point process such as a synapse",
+                target.repr()?
+            ),
+        ));
+    }
+    let delay = delay.unwrap_or(crate::objects::netcon::DEFAULT_DELAY);
+    let weight: f64 = match weight {
+        Some(weight) => weight.extract()?,
+        None => crate::objects::netcon::DEFAULT_WEIGHT,
+    };
+    let neuron = unwrap(context.as_any())?;
+    let neuron_target = unwrap(&target)?;
+    let netcon = neuron_call(py, || {
+        neuron.call_method1("gid_connect", (gid, &neuron_target))
+    })?;
+    netcon.setattr("delay", delay)?;
+    netcon.getattr("weight")?.set_item(0, weight)?;
+    let netcon = crate::objects::registry::wrap_new(netcon, "NetCon")?;
+    if let Ok(wrapper) = netcon.cast::<crate::objects::netcon::NetCon>() {
+        wrapper.borrow_mut().mark_received(&target);
+    }
+    if let (Ok(netcon_wrapper), Ok(target_wrapper)) = (
+        netcon.cast::<PythonHocObject>(),
+        target.cast::<PythonHocObject>(),
+    ) {
+        netcon_wrapper.borrow_mut().keep(&target);
+        target_wrapper.borrow_mut().keep(&netcon);
+    }
+    if let Some(attributes) = attributes {
+        for (name, value) in attributes {
+            netcon.setattr(name.cast::<pyo3::types::PyString>()?, value)?;
+        }
+    }
+    Ok(netcon)
+}
+
+/// On the root: what a broadcast sends, checked before any rank waits for it.
+fn describe_payload<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    is_vector: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    if is_vector {
+        return Ok(("vector", py.None()).into_pyobject(py)?.into_any());
+    }
+    let neuron_object = crate::objects::neuron_types::neuron_kind(&unwrap(data)?)?
+        != crate::objects::neuron_types::NeuronKind::Other;
+    let failure = if neuron_object {
+        Some(format!(
+            "only Vectors and picklable Python objects can be broadcast, not the NEURON object {}",
+            data.repr()?
+        ))
+    } else {
+        match py.import("pickle")?.call_method1("dumps", (data,)) {
+            Ok(_) => None,
+            Err(error) => Some(format!(
+                "{} cannot be broadcast: it cannot be pickled ({error})",
+                data.repr()?
+            )),
+        }
+    };
+    Ok(match failure {
+        Some(message) => ("error", message).into_pyobject(py)?.into_any(),
+        None => (
+            "pickle",
+            py.import("pickle")?.call_method1("dumps", (data,))?,
+        )
+            .into_pyobject(py)?
+            .into_any(),
+    })
+}

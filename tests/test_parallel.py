@@ -1,0 +1,255 @@
+"""MPI: real mpiexec ranks as subprocesses, checked by what they write."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from patch import p
+from patch.exceptions import ParallelConnectError
+
+ROOT = Path(__file__).resolve().parent.parent
+MPIEXEC = shutil.which("mpiexec", path=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+needs_mpi = pytest.mark.skipif(MPIEXEC is None, reason="no mpiexec (install nrn-patch[mpi])")
+
+
+def launch(arguments, ranks=None, timeout=180, env=None):
+    """Runs Python (under mpiexec with `ranks`) in its own process group; returns
+    (exit code, output, seconds). A hang kills the whole group."""
+    command = [sys.executable, *arguments]
+    if ranks:
+        command = [MPIEXEC, "-n", str(ranks), *command]
+    environment = dict(os.environ, OPENBLAS_NUM_THREADS="1", **(env or {}))
+    start = time.monotonic()
+    process = subprocess.Popen(
+        command,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        process_group=0,
+    )
+    try:
+        out, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        out, _ = process.communicate()
+        raise TimeoutError(f"{command} ran over {timeout} s:\n{out}") from None
+    return process.returncode, out, time.monotonic() - start
+
+
+def script(tmp_path, code):
+    path = tmp_path / "script.py"
+    path.write_text(textwrap.dedent(code))
+    return str(path)
+
+
+def ring(tmp_path, ranks, cells=200):
+    output = tmp_path / f"ring-{ranks or 1}.npz"
+    code, out, _ = launch(
+        [str(ROOT / "examples" / "ring.py"), str(cells), "100", str(output)], ranks
+    )
+    assert code == 0, out
+    assert output.exists(), out
+    return np.load(output)
+
+
+@needs_mpi
+@pytest.mark.mpi
+@pytest.mark.parametrize("ranks", [2, 4])
+def test_a_ring_gives_the_same_spikes_on_any_number_of_ranks(tmp_path, ranks):
+    serial = ring(tmp_path, None)
+    parallel = ring(tmp_path, ranks)
+    assert int(parallel["ranks"]) == ranks, "NEURON saw every rank"
+    assert len(serial["times"]) > 50, "the activity goes round the ring"
+    assert set(serial["gids"]) == set(range(200)) or len(set(serial["gids"])) > 50
+    assert np.array_equal(serial["times"], parallel["times"])
+    assert np.array_equal(serial["gids"], parallel["gids"])
+
+
+BROADCAST = """
+import pickle, sys
+import numpy as np
+from patch import p
+from patch.exceptions import BroadcastError
+rank = p.parallel.id()
+results = []
+data = {"a": 1, "rank": 0} if rank == 0 else None
+results.append(p.parallel.broadcast(data) == {"a": 1, "rank": 0})
+array = np.arange(5.0) if rank == 1 else None
+results.append(np.array_equal(p.parallel.broadcast(array, root=1), np.arange(5.0)))
+vector = p.Vector([1, 2, 3]) if rank == 0 else p.Vector()
+filled = p.parallel.broadcast(vector)
+results.append(filled is vector and list(vector) == [1, 2, 3])
+for bad in [p.List(), lambda: None]:
+    try:
+        p.parallel.broadcast(bad if rank == 0 else None)
+        results.append(False)
+    except BroadcastError as error:
+        results.append("broadcast" in str(error))
+with open(sys.argv[1] + f".{rank}", "w") as out:
+    out.write(repr(results))
+p.parallel.barrier()
+"""
+
+
+@needs_mpi
+@pytest.mark.mpi
+def test_broadcast_of_dicts_arrays_and_vectors_and_its_failures(tmp_path):
+    code, out, _ = launch([script(tmp_path, BROADCAST), str(tmp_path / "result")], 2)
+    assert code == 0, out
+    for rank in range(2):
+        assert (tmp_path / f"result.{rank}").read_text() == repr([True] * 5), out
+
+
+@needs_mpi
+@pytest.mark.mpi
+def test_an_exception_on_one_rank_ends_the_job_quickly_and_names_the_rank(tmp_path):
+    failing = script(
+        tmp_path,
+        """
+        from patch import p
+        if p.parallel.id() == 1:
+            raise ValueError("rank one failed on purpose")
+        p.parallel.barrier()
+        """,
+    )
+    code, out, seconds = launch([failing], 2, timeout=60)
+    assert code != 0
+    assert seconds < 30
+    assert "rank 1" in out and "rank one failed on purpose" in out
+    leftover = subprocess.run(["pgrep", "-f", failing], capture_output=True, text=True)
+    assert leftover.stdout.strip() == "", "no rank is left behind"
+
+
+@needs_mpi
+@pytest.mark.mpi
+def test_a_launcher_whose_ranks_neuron_cannot_see_is_a_parallel_error(tmp_path):
+    check = script(tmp_path, "import patch\nprint('imported')\n")
+    code, out, _ = launch(
+        [check], 2, timeout=60, env={"NEURON_INIT_MPI": "0", "MPI_LIB_NRN_PATH": "/nonexistent"}
+    )
+    assert code != 0
+    assert "imported" not in out
+    assert out.count("ParallelError") >= 2 and "NEURON sees 1" in out
+
+
+def test_a_serial_run_never_loads_mpi(tmp_path):
+    code, out, _ = launch(
+        [
+            script(
+                tmp_path,
+                """
+                from patch import p
+                p.Section(name="serial")
+                p.parallel.spike_record()
+                p.run(5)
+                maps = open("/proc/self/maps").read()
+                print("mpi loaded" if "libmpi" in maps else "no mpi", p.parallel.nhost())
+                """,
+            )
+        ]
+    )
+    assert code == 0, out
+    assert "no mpi 1" in out
+
+
+def test_parallelcon_needs_exactly_one_gid():
+    section = p.Section(name="pcon")
+    synapse = p.ExpSyn(section)
+    with pytest.raises(ParallelConnectError, match="exactly one integer GID"):
+        p.ParallelCon(section, synapse)
+    with pytest.raises(ParallelConnectError, match="exactly one integer GID"):
+        p.ParallelCon(1, 2)
+    with pytest.raises(ParallelConnectError, match="0 or more"):
+        p.ParallelCon(section, -3)
+    with pytest.raises(TypeError, match="keywords"):
+        p.ParallelCon(1000, synapse, 5, 1)
+
+
+def test_parallelcon_transmits_and_receives_serially():
+    source = p.Section(name="pcon_source").insert("hh")
+    target = p.Section(name="pcon_target")
+    synapse = p.ExpSyn(target)
+    transmitter = p.ParallelCon(source, 2001)
+    assert transmitter.threshold == -20
+    with pytest.raises(ParallelConnectError, match="already has a transmitter"):
+        p.ParallelCon(p.Section(name="pcon_other"), 2001)
+    receiver = p.ParallelCon(2001, synapse, weight=0.3, delay=2)
+    assert (receiver.weight[0], receiver.delay) == (0.3, 2)
+    with pytest.raises(ParallelConnectError, match="transmitting"):
+        receiver.threshold = 0
+    with pytest.raises(ParallelConnectError, match="threshold"):
+        p.ParallelCon(2001, synapse, threshold=5)
+    with pytest.raises(ParallelConnectError, match="cannot receive"):
+        p.ParallelCon(2001, target)
+    second = p.ParallelCon(2001, p.ExpSyn(target))
+    assert second is not receiver, "several receivers of one GID"
+
+
+def test_bulk_gid_wiring():
+    cells = [p.Section(name=f"bulk_gid_{i}").insert("hh") for i in range(3)]
+    for gid, cell in zip(range(3000, 3003), cells, strict=True):
+        p.ParallelCon(cell, gid)
+    synapses = p.ExpSyn.many(cells)
+    receivers = p.parallel.connect_gids([3002, 3000, 3001], synapses, weight=[0.1, 0.2, 0.3])
+    assert len(receivers) == 3
+    assert receivers.get("weight").tolist() == [0.1, 0.2, 0.3]
+    assert receivers.get("delay").tolist() == [1, 1, 1]
+    with pytest.raises(ParallelConnectError, match="0 or more"):
+        p.parallel.connect_gids([-1], synapses[:1])
+
+
+def test_parallel_context_is_one_object():
+    assert p.parallel is p.ParallelContext() is p.parallel
+    assert p.parallel.nhost() == 1 and p.parallel.id() == 0
+    assert p.parallel.broadcast({"x": 1}) == {"x": 1}
+
+
+SEVERAL = """
+import sys
+from patch import p
+p.celsius = 6.3
+rank = p.parallel.id()
+keep = []
+if rank == 0:
+    soma = p.Section(name="source").insert("hh")
+    soma.set_dimensions(20, 20)
+    keep += [p.ParallelCon(soma, gid) for gid in (10, 11, 12)]
+    keep.append(soma.iclamp(delay=1, duration=2, amplitude=1))
+else:
+    cell = p.Section(name="receiver")
+    synapses = [p.ExpSyn(cell) for _ in range(4)]
+    for gid, synapse in zip((10, 11, 12, 11), synapses):
+        keep.append(p.ParallelCon(gid, synapse, weight=0.01))
+    keep += [p.NetCon(synapse, None) for synapse in synapses]
+    currents = [p.record(synapse) for synapse in synapses]
+p.parallel.spike_record()
+p.run(10)
+spikes = p.parallel.gather_spikes()
+received = None if rank == 0 else [round(min(current), 6) < 0 for current in currents]
+everything = p.parallel.py_gather((spikes, received), 0)
+if rank == 0:
+    (times, gids), _ = everything[0]
+    with open(sys.argv[1], "w") as out:
+        out.write(repr((times.tolist(), gids.tolist(), everything[1][1])))
+"""
+
+
+@needs_mpi
+@pytest.mark.mpi
+def test_several_transmitters_on_one_section_and_several_receivers_of_one_gid(tmp_path):
+    result = tmp_path / "several.txt"
+    code, out, _ = launch([script(tmp_path, SEVERAL), str(result)], 2)
+    assert code == 0, out
+    times, gids, received = eval(result.read_text())
+    assert gids == [10, 11, 12]
+    assert len(set(times)) == 1, "every GID of the one source fires with it"
+    assert received == [True, True, True, True], "no spike is dropped"
