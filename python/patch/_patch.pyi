@@ -314,7 +314,6 @@ class CollectionIterator:
     def __next__(self) -> Any: ...
 
 @final
-@disjoint_base
 class ParallelContext(PythonHocObject):
     def id(self) -> int: ...  # type: ignore[override]
     def nhost(self) -> int: ...
