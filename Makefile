@@ -12,7 +12,7 @@ export PATCH_PYTHON := $(abspath $(PYTHON))
 .PHONY: demo test bench venv build rust-test py-test lint example-rust clean
 
 demo: build
-	$(PYTHON) examples/single_cell.py build/single_cell.png
+	$(PYTHON) examples/demo.py build/demo.png
 
 test: build rust-test py-test lint
 
@@ -20,6 +20,7 @@ test: build rust-test py-test lint
 bench: build
 	mkdir -p build
 	$(PYTHON) benches/netcons.py 100000 5 --json build/bench-netcons.json
+	$(PYTHON) benches/ring.py 2000 3
 
 venv: $(VENV)/.deps
 

@@ -56,6 +56,22 @@ def test_demo_example_writes_its_plot(run_python, tmp_path):
     assert output.stat().st_size > 10_000
 
 
+def test_make_demo_plots_the_cell_and_the_ring_serial_and_parallel(tmp_path):
+    import subprocess
+    import sys
+
+    output = tmp_path / "demo.png"
+    finished = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "demo.py"), str(output)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert "serial and 2 ranks: identical spikes" in finished.stdout
+    assert output.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_readme_example_runs(run_python):
     readme = (ROOT / "README.md").read_text()
     code = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
