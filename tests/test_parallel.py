@@ -1,5 +1,6 @@
 """MPI: real mpiexec ranks as subprocesses, checked by what they write."""
 
+import json
 import os
 import shutil
 import signal
@@ -253,3 +254,48 @@ def test_several_transmitters_on_one_section_and_several_receivers_of_one_gid(tm
     assert gids == [10, 11, 12]
     assert len(set(times)) == 1, "every GID of the one source fires with it"
     assert received == [True, True, True, True], "no spike is dropped"
+
+
+GAP_JUNCTIONS = """
+import json, sys
+from pathlib import Path
+from patch import p
+p.load_mechanisms(Path(sys.argv[2]))
+rank, ranks = p.parallel.id(), p.parallel.nhost()
+cells = {}
+for index in range(2):
+    if index % ranks != rank:
+        continue
+    cell = p.Section(name=f"cell{index}").insert("hh")
+    cell.set_dimensions(20, 20)
+    gap = p.PatchTestGap(cell)
+    p.parallel.source_var(cell(0.5).__neuron__()._ref_v, index, sec=cell.__neuron__())
+    p.parallel.target_var(gap.__neuron__(), gap.__neuron__()._ref_vgap, 1 - index)
+    cells[index] = (cell, gap, cell.record())
+if 0 in cells:
+    cells[0] += (cells[0][0].iclamp(delay=2, duration=20, amplitude=0.5),)
+p.run(30)
+mine = {index: list(cell[2]) for index, cell in cells.items()}
+everything = p.parallel.py_gather(mine, 0)
+if rank == 0:
+    merged = {k: v for part in everything for k, v in part.items()}
+    Path(sys.argv[1]).write_text(json.dumps(merged))
+"""
+
+
+@needs_mpi
+@pytest.mark.mpi
+def test_gap_junctions_between_ranks_give_the_serial_voltages(tmp_path):
+    code_file = script(tmp_path, GAP_JUNCTIONS)
+    mechanisms = str(ROOT / "tests" / "mod" / "gap")
+    serial_out, parallel_out = tmp_path / "serial.json", tmp_path / "parallel.json"
+    code, out, _ = launch([code_file, str(serial_out), mechanisms])
+    assert code == 0, out
+    code, out, _ = launch([code_file, str(parallel_out), mechanisms], 2)
+    assert code == 0, out
+    serial = json.loads(serial_out.read_text())
+    parallel = json.loads(parallel_out.read_text())
+    driven, coupled = np.array(serial["1"]), np.array(parallel["1"])
+    assert np.ptp(driven) > 5, "the gap junction carries the driven cell's activity over"
+    assert np.max(np.abs(driven - coupled)) <= 1e-9
+    assert np.max(np.abs(np.array(serial["0"]) - np.array(parallel["0"]))) <= 1e-9

@@ -376,7 +376,7 @@ impl PythonHocInterpreter {
     /// `finitialize(v)`: initialise the simulation, at `v` mV if given.
     #[pyo3(signature = (v = None))]
     fn finitialize(&self, py: Python<'_>, v: Option<f64>) -> PyResult<()> {
-        if let Some(context) = parallel::parallel_run(py) {
+        if let Some(context) = parallel::existing_context(py) {
             ParallelContext::prepare_run(&context)?;
         }
         let h = self.h(py)?;

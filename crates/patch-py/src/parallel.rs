@@ -165,13 +165,18 @@ impl ParallelContext {
         )
     }
 
-    /// Before initialising a parallel run: the collective set-up NEURON needs.
+    /// Before initialising: in a parallel run, the collective set-up NEURON needs; in any
+    /// run, `setup_transfer` once `source_var`/`target_var` were used.
     pub fn prepare_run(slf: &Bound<'_, Self>) -> PyResult<()> {
         let py = slf.py();
         let neuron = unwrap(slf.as_any())?;
-        neuron_call(py, || neuron.call_method1("set_maxstep", (10,)))?;
         let used = f64::from(u8::from(slf.borrow().transfer_used));
-        let anyone: f64 = neuron.call_method1("allreduce", (used, 2))?.extract()?;
+        let anyone = if slf.borrow().hosts > 1 {
+            neuron_call(py, || neuron.call_method1("set_maxstep", (10,)))?;
+            neuron.call_method1("allreduce", (used, 2))?.extract()?
+        } else {
+            used
+        };
         if anyone > 0.0 {
             neuron_call(py, || neuron.call_method0("setup_transfer"))?;
             slf.borrow_mut().transfer_used = false;
@@ -325,30 +330,27 @@ impl ParallelContext {
 
     /// NEURON's `source_var`, remembered so that the next initialisation runs the
     /// collective `setup_transfer`.
-    #[pyo3(signature = (*args))]
+    #[pyo3(signature = (*args, **kwargs))]
     fn source_var<'py>(
         slf: &Bound<'py, Self>,
         args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, pyo3::types::PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         slf.borrow_mut().transfer_used = true;
-        crate::objects::registry::call_unwrapped(
-            &unwrap(slf.as_any())?.getattr("source_var")?,
-            args,
-            None,
-        )
+        let method = unwrap(slf.as_any())?.getattr("source_var")?;
+        crate::objects::registry::call_unwrapped(&method, args, kwargs)
     }
 
-    #[pyo3(signature = (*args))]
+    /// NEURON's `target_var`, remembered like `source_var`.
+    #[pyo3(signature = (*args, **kwargs))]
     fn target_var<'py>(
         slf: &Bound<'py, Self>,
         args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, pyo3::types::PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         slf.borrow_mut().transfer_used = true;
-        crate::objects::registry::call_unwrapped(
-            &unwrap(slf.as_any())?.getattr("target_var")?,
-            args,
-            None,
-        )
+        let method = unwrap(slf.as_any())?.getattr("target_var")?;
+        crate::objects::registry::call_unwrapped(&method, args, kwargs)
     }
 
     /// Many receivers at once, through the Rust core: `gid_connect(gids[i], targets[i])`
