@@ -131,3 +131,30 @@ def test_the_garbage_collector_can_run_at_any_allocation(run_python):
         "print('survived')\n"
     )
     assert "survived" in out
+
+
+def test_continuing_after_freeing_objects_with_pending_events_is_refused_not_a_crash(run_python):
+    out = run_python(
+        "import gc\n"
+        "from patch import p\n"
+        "from patch.exceptions import UninitializedError\n"
+        "def build():\n"
+        "    s = p.Section(name='tmp').insert('hh')\n"
+        "    p.NetCon(p.NetStim(number=100, start=0, interval=1), p.ExpSyn(s), delay=3)\n"
+        "keep = p.Section(name='keep')\n"
+        "build()\n"
+        "p.run(5)\n"
+        "gc.collect()\n"
+        "try:\n"
+        "    p.continuerun(20)\n"
+        "except UninitializedError as error:\n"
+        "    print('refused:', 'p.finitialize()' in str(error))\n"
+        "p.run(20)\n"
+        "p.continuerun(30)\n"
+        "gc.set_threshold(1, 1, 1)\n"
+        "build()\n"
+        "p.run(20, progress=True)\n"
+        "print('survived', round(p.t))\n"
+    )
+    assert "refused: True" in out
+    assert "survived 20" in out

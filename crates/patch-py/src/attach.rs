@@ -42,3 +42,25 @@ pub fn neuron_features(py: Python<'_>) -> PatchResult<Bound<'_, PyDict>> {
     features.set_item("section_to_python", conversions.section_to_python.is_some())?;
     Ok(features)
 }
+
+/// What `python -m patch info` reports: versions, the NEURON in use, the fast paths, MPI,
+/// and the mechanism cache.
+#[pyfunction]
+pub fn diagnostics(py: Python<'_>) -> PatchResult<Bound<'_, PyDict>> {
+    let report = neuron_features(py)?;
+    report.set_item("patch", env!("CARGO_PKG_VERSION"))?;
+    report.set_item("neuron", py.import("neuron")?.getattr("__version__")?)?;
+    report.set_item(
+        "python",
+        py.import("sys")?.getattr("version")?.str()?.to_string(),
+    )?;
+    report.set_item("mpi_launcher_ranks", crate::parallel::launcher_size())?;
+    let ranks = match crate::parallel::existing_context(py) {
+        Some(context) => Some(context.call_method0("nhost")?.extract::<usize>()?),
+        None => None,
+    };
+    report.set_item("mpi_ranks", ranks)?;
+    report.set_item("mechanism_cache", nrn::mechanisms::default_cache_root())?;
+    report.set_item("mechanism_libraries", crate::mechanisms::loaded_libraries())?;
+    Ok(report)
+}

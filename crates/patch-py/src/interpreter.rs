@@ -387,25 +387,43 @@ impl PythonHocInterpreter {
         Ok(())
     }
 
-    /// Initialises and runs until `duration` ms (default: `p.tstop`).
-    #[pyo3(signature = (duration = None, v_init = None))]
-    fn run(&self, py: Python<'_>, duration: Option<f64>, v_init: Option<f64>) -> PyResult<()> {
+    /// Initialises at `v_init` (default: `p.v_init`) and runs until `duration` ms
+    /// (default: `p.tstop`); `progress=True`
+    /// shows a progress bar (tqdm, when installed) updated from simulation time.
+    #[pyo3(signature = (duration = None, v_init = None, progress = false))]
+    fn run(
+        &self,
+        py: Python<'_>,
+        duration: Option<f64>,
+        v_init: Option<f64>,
+        progress: bool,
+    ) -> PyResult<()> {
         let h = self.h(py)?;
         if let Some(duration) = duration {
             h.setattr("tstop", duration)?;
         }
         let tstop: f64 = h.getattr("tstop")?.extract()?;
-        self.finitialize(py, v_init)?;
-        match parallel::parallel_run(py) {
-            Some(context) => {
-                let neuron_context = unwrap(context.as_any())?;
-                neuron_call(py, || neuron_context.call_method1("psolve", (tstop,)))?;
+        // As NEURON's run(): start from v_init (stdrun's, -65 mV unless changed).
+        let v_init = match v_init {
+            Some(v_init) => v_init,
+            None => h.getattr("v_init")?.extract()?,
+        };
+        self.finitialize(py, Some(v_init))?;
+        without_garbage_collection(py, || {
+            if !progress {
+                return self.advance_to(py, tstop);
             }
-            None => {
-                neuron_call(py, || h.call_method1("continuerun", (tstop,)))?;
+            let bar = ProgressBar::new(py, tstop)?;
+            // A hundred steps: each costs one call into NEURON, nothing per time step.
+            let chunk = tstop / 100.0;
+            let mut target = 0.0;
+            while target < tstop {
+                target = (target + chunk).min(tstop);
+                self.advance_to(py, target)?;
+                bar.update(h.getattr("t")?.extract()?)?;
             }
-        }
-        Ok(())
+            bar.close()
+        })
     }
 
     /// NEURON's `continuerun`: runs *until* `tstop` ms (not for `tstop` ms, unlike
@@ -425,14 +443,15 @@ impl PythonHocInterpreter {
             )?;
             return Ok(());
         }
-        neuron_call(py, || h.call_method1("continuerun", (tstop,)))?;
-        Ok(())
+        check_can_continue(py)?;
+        without_garbage_collection(py, || self.advance_to(py, tstop))
     }
 
     /// One time step.
     fn fadvance(&self, py: Python<'_>) -> PyResult<()> {
         let h = self.h(py)?;
-        neuron_call(py, || h.call_method0("fadvance"))?;
+        check_can_continue(py)?;
+        without_garbage_collection(py, || neuron_call(py, || h.call_method0("fadvance")))?;
         Ok(())
     }
 
@@ -489,7 +508,115 @@ fn is_own_attribute(
     own.bind(py).contains(name)
 }
 
+/// Refuses to continue a run that could deliver an event to a freed object.
+fn check_can_continue(py: Python<'_>) -> PyResult<()> {
+    if crate::run_state::continuing_is_unsafe() {
+        return Err(crate::errors::patch_error(
+            py,
+            "UninitializedError",
+            "point processes or NetCons of this simulation were freed since it was \
+             initialised, and NEURON would deliver their pending events to freed memory: \
+             call p.finitialize() (or p.run()) before continuing",
+        ));
+    }
+    Ok(())
+}
+
+/// Runs `body` with Python's cyclic garbage collector paused. A collection during a run
+/// could free a NEURON object (a NetStim, a synapse) that has events waiting in NEURON's
+/// queue, which crashes NEURON when the event is delivered.
+fn without_garbage_collection<T>(
+    py: Python<'_>,
+    body: impl FnOnce() -> PyResult<T>,
+) -> PyResult<T> {
+    let gc = py.import("gc")?;
+    let was_enabled: bool = gc.call_method0("isenabled")?.extract()?;
+    gc.call_method0("disable")?;
+    let result = body();
+    if was_enabled {
+        gc.call_method0("enable")?;
+    }
+    result
+}
+
+/// A tqdm progress bar over simulated time, or a line on stderr without tqdm.
+struct ProgressBar<'py> {
+    py: Python<'py>,
+    bar: Option<Bound<'py, PyAny>>,
+    total: f64,
+    shown: std::cell::Cell<f64>,
+}
+
+impl<'py> ProgressBar<'py> {
+    fn new(py: Python<'py>, total: f64) -> PyResult<ProgressBar<'py>> {
+        let bar = match py.import("tqdm") {
+            Ok(tqdm) => {
+                let options = PyDict::new(py);
+                options.set_item("total", total)?;
+                options.set_item("unit", "ms")?;
+                options.set_item("desc", "simulating")?;
+                options.set_item("bar_format", "{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} ms [{elapsed}<{remaining}]")?;
+                Some(tqdm.getattr("tqdm")?.call((), Some(&options))?)
+            }
+            Err(_) => None,
+        };
+        Ok(ProgressBar {
+            py,
+            bar,
+            total,
+            shown: std::cell::Cell::new(0.0),
+        })
+    }
+
+    fn update(&self, now: f64) -> PyResult<()> {
+        let step = now - self.shown.replace(now);
+        match &self.bar {
+            Some(bar) => bar.call_method1("update", (step,)).map(drop),
+            None => {
+                let line = format!(
+                    "\rsimulating: {:5.1}% ({now:.1}/{:.1} ms)",
+                    100.0 * now / self.total,
+                    self.total
+                );
+                self.py
+                    .import("sys")?
+                    .getattr("stderr")?
+                    .call_method1("write", (line,))
+                    .map(drop)
+            }
+        }
+    }
+
+    fn close(self) -> PyResult<()> {
+        match &self.bar {
+            Some(bar) => bar.call_method0("close").map(drop),
+            None => self
+                .py
+                .import("sys")?
+                .getattr("stderr")?
+                .call_method1("write", ("\n",))
+                .map(drop),
+        }
+    }
+}
+
 impl PythonHocInterpreter {
+    /// Runs from the current time to `tstop`: psolve in parallel runs, continuerun
+    /// otherwise.
+    fn advance_to(&self, py: Python<'_>, tstop: f64) -> PyResult<()> {
+        match parallel::parallel_run(py) {
+            Some(context) => {
+                let neuron_context = unwrap(context.as_any())?;
+                neuron_call(py, || neuron_context.call_method1("psolve", (tstop,)))?;
+            }
+            None => {
+                let h = self.h(py)?;
+                neuron_call(py, || h.call_method1("continuerun", (tstop,)))?;
+            }
+        }
+        Ok(())
+    }
+
     fn h<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.h
             .as_ref()

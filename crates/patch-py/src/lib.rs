@@ -10,6 +10,7 @@ mod interpreter;
 mod mechanisms;
 mod objects;
 mod parallel;
+mod run_state;
 mod suggest;
 mod time;
 
@@ -22,6 +23,7 @@ fn _patch(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     module.add_class::<interpreter::PythonHocInterpreter>()?;
     module.add_function(wrap_pyfunction!(attach::neuron_features, module)?)?;
+    module.add_function(wrap_pyfunction!(attach::diagnostics, module)?)?;
 
     module.add_class::<objects::base::PythonHocObject>()?;
     module.add_class::<objects::callable::HocCallable>()?;

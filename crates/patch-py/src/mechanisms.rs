@@ -52,6 +52,16 @@ fn load_library(py: Python<'_>, library: &Path) -> PyResult<()> {
     Ok(())
 }
 
+/// The mechanism libraries loaded through Patch.
+pub fn loaded_libraries() -> Vec<PathBuf> {
+    let loaded = LOADED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut libraries: Vec<PathBuf> = loaded.iter().flatten().cloned().collect();
+    libraries.sort();
+    libraries
+}
+
 /// The `.mod` files of a folder (or the one file given).
 pub fn mod_files_in(path: &Path) -> PyResult<Vec<PathBuf>> {
     if path.is_file() {

@@ -1,6 +1,7 @@
 //! `p.time`: one Vector of the simulation's time points, recording from the first
-//! initialisation on. Recording `t` needs a section to exist, so the recording starts at
-//! the first `finitialize` after one does, through an FInitializeHandler.
+//! initialisation on. Recording `t` needs a section, and stops when that section is
+//! deleted, so an FInitializeHandler (re)starts it at every `finitialize` with any section
+//! that exists then.
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -16,7 +17,6 @@ struct Time {
 }
 
 static TIME: PyOnceLock<Time> = PyOnceLock::new();
-static RECORDING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Creates the time Vector and its initialisation hook, once per process.
 pub fn time_vector(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
@@ -34,13 +34,11 @@ pub fn time_vector(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     Ok(time.vector.bind(py).clone())
 }
 
-/// Starts recording `t` into the time Vector, once a section exists.
+/// Records `t` into the time Vector from this initialisation on, if a section exists.
+/// Also marks the start of a fresh simulation (see `run_state`).
 #[pyfunction]
 fn start_recording_time(py: Python<'_>) -> PyResult<()> {
-    use std::sync::atomic::Ordering;
-    if RECORDING.load(Ordering::Relaxed) {
-        return Ok(());
-    }
+    crate::run_state::initialised();
     let Some(time) = TIME.get(py) else {
         return Ok(());
     };
@@ -53,6 +51,5 @@ fn start_recording_time(py: Python<'_>) -> PyResult<()> {
     unwrap(time.vector.bind(py))?
         .getattr("record")?
         .call((h.getattr("_ref_t")?,), Some(&kwargs))?;
-    RECORDING.store(true, Ordering::Relaxed);
     Ok(())
 }

@@ -23,13 +23,13 @@ pub struct PythonHocObject {
     references: References,
     /// This wrapper's entry in the registry of live wrappers, if it has one.
     registry_key: Option<isize>,
+    /// The NEURON object can have events in NEURON's queue (point processes, NetCons).
+    has_events: bool,
 }
 
 impl Drop for PythonHocObject {
     fn drop(&mut self) {
-        if let Some(key) = self.registry_key.take() {
-            super::registry::forget(key);
-        }
+        self.release();
     }
 }
 
@@ -39,6 +39,25 @@ impl PythonHocObject {
             neuron: Some(neuron.unbind()),
             references: References::default(),
             registry_key: None,
+            has_events: false,
+        }
+    }
+
+    /// A wrapper of an object that can have events in NEURON's queue: freeing it makes
+    /// continuing the run unsafe until the next initialisation.
+    pub fn with_events(neuron: Bound<'_, PyAny>) -> PythonHocObject {
+        let mut wrapper = PythonHocObject::new(neuron);
+        wrapper.has_events = true;
+        wrapper
+    }
+
+    /// Lets go of the NEURON object and of the registry entry.
+    fn release(&mut self) {
+        if let Some(key) = self.registry_key.take() {
+            super::registry::forget(key);
+        }
+        if self.neuron.take().is_some() && self.has_events {
+            crate::run_state::object_with_events_freed();
         }
     }
 
@@ -363,10 +382,7 @@ impl PythonHocObject {
     }
 
     fn __clear__(&mut self) {
-        if let Some(key) = self.registry_key.take() {
-            super::registry::forget(key);
-        }
-        self.neuron = None;
+        self.release();
         self.references.clear();
     }
 }

@@ -45,12 +45,14 @@ impl NetCon {
     #[new]
     fn py_new(neuron: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<NetCon>> {
         Ok(
-            PyClassInitializer::from(PythonHocObject::new(unwrap(&neuron)?)).add_subclass(NetCon {
-                source: None,
-                target: None,
-                spikes: None,
-                received: false,
-            }),
+            PyClassInitializer::from(PythonHocObject::with_events(unwrap(&neuron)?)).add_subclass(
+                NetCon {
+                    source: None,
+                    target: None,
+                    spikes: None,
+                    received: false,
+                },
+            ),
         )
     }
 

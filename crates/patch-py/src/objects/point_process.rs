@@ -17,7 +17,7 @@ pub struct PointProcess {}
 impl PointProcess {
     pub fn initializer(object: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<PointProcess>> {
         Ok(
-            PyClassInitializer::from(PythonHocObject::new(unwrap(&object)?))
+            PyClassInitializer::from(PythonHocObject::with_events(unwrap(&object)?))
                 .add_subclass(PointProcess {}),
         )
     }

@@ -288,6 +288,19 @@ impl Section {
             .ok_or_else(|| pyo3::exceptions::PyReferenceError::new_err("the section was cleared"))
     }
 
+    /// The recordings made by `record` and the time points, as numpy arrays (copies, safe
+    /// to keep while the simulation goes on): `{"time": ..., 0.5: ..., ...}`.
+    fn recorded<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let numpy = py.import("numpy")?;
+        let recorded = PyDict::new(py);
+        let time = crate::time::time_vector(py)?;
+        recorded.set_item("time", numpy.call_method1("array", (unwrap(&time)?,))?)?;
+        for (x, vector) in self.recordings(py)? {
+            recorded.set_item(x, numpy.call_method1("array", (unwrap(&vector)?,))?)?;
+        }
+        Ok(recorded)
+    }
+
     /// The synapses made with `synapse(..., store=True)`.
     #[getter]
     fn synapses<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
