@@ -6,6 +6,7 @@ Usage: python examples/ring.py [cells] [duration_ms] [output.npz]
 """
 
 import sys
+import time
 
 import numpy as np
 
@@ -35,13 +36,20 @@ def main():
     duration = float(sys.argv[2]) if len(sys.argv) > 2 else 100
     output = sys.argv[3] if len(sys.argv) > 3 else None
     p.celsius = 6.3
+    started = time.perf_counter()
     ring = build_ring(cells)
+    built = time.perf_counter()
     p.parallel.spike_record()
     p.run(duration)
+    ran = time.perf_counter()
     spikes = p.parallel.gather_spikes()
     if p.parallel.id() == 0:
         times, gids = spikes
-        print(f"{p.parallel.nhost()} rank(s), {cells} cells: {len(times)} spikes")
+        print(
+            f"{p.parallel.nhost()} rank(s): {cells} cells, {cells} connections, "
+            f"{len(times)} spikes in {duration:g} ms; "
+            f"built in {built - started:.2f} s, ran in {ran - built:.2f} s"
+        )
         if output:
             np.savez(output, times=times, gids=gids, ranks=p.parallel.nhost())
     del ring
