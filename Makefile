@@ -16,11 +16,19 @@ demo: build
 
 test: build rust-test py-test lint
 
-# Benchmarks against plain NEURON (not part of the tests: timings are noisy).
-bench: build
+# Benchmarks against plain NEURON and nrn-patch 8.0.2 (not part of the tests: timings are
+# noisy). nrn-patch 8.0.2 is also imported as `patch`, so it gets an environment of its own.
+BENCH_VENV := .venv-nrn-patch-8
+
+bench: build $(BENCH_VENV)/.deps
 	mkdir -p build
-	$(PYTHON) benches/netcons.py 100000 5 --json build/bench-netcons.json
+	$(PYTHON) benches/compare.py --nrn-patch-python $(BENCH_VENV)/bin/python --json build/bench-compare.json
 	$(PYTHON) benches/ring.py 2000 3
+
+$(BENCH_VENV)/.deps:
+	test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "neuron>=9.0,<10" "nrn-patch==8.0.2" numpy
+	touch $@
 
 venv: $(VENV)/.deps
 
@@ -57,4 +65,4 @@ example-rust: venv
 	@echo "wrote build/hh_soma.txt"
 
 clean:
-	rm -rf $(VENV) target build python/patch/*.so
+	rm -rf $(VENV) $(BENCH_VENV) target build python/patch/*.so

@@ -6,25 +6,36 @@ use pyo3::types::PyString;
 /// NEURON writes its error reports through Python's `sys.stdout`/`sys.stderr`; Patch puts
 /// them in the exception instead. Returns the body's result and the captured text.
 pub fn capture_output<R>(py: Python<'_>, body: impl FnOnce() -> R) -> PyResult<(R, String)> {
-    static SYS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
     static STRING_IO: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let sys = SYS
-        .get_or_try_init(py, || py.import("sys").map(Bound::unbind))?
-        .bind(py);
     let buffer = STRING_IO.import(py, "io", "StringIO")?.call0()?;
-    let saved_out = sys.getattr("stdout")?;
-    let saved_err = sys.getattr("stderr")?;
-    sys.setattr("stdout", &buffer)?;
-    sys.setattr("stderr", &buffer)?;
+    let saved_out = sys_stream(py, c"stdout");
+    let saved_err = sys_stream(py, c"stderr");
+    set_sys_stream(c"stdout", &buffer);
+    set_sys_stream(c"stderr", &buffer);
     let result = body();
-    sys.setattr("stdout", saved_out)?;
-    sys.setattr("stderr", saved_err)?;
+    restore_sys_stream(c"stdout", saved_out);
+    restore_sys_stream(c"stderr", saved_err);
     if buffer.call_method0("tell")?.extract::<usize>()? == 0 {
         return Ok((result, String::new()));
     }
     let text = buffer.call_method0("getvalue")?;
     let text = text.cast::<PyString>()?.to_cow()?.into_owned();
     Ok((result, text))
+}
+
+/// `sys.<name>` (a borrowed reference from the interpreter's sys module), if set.
+fn sys_stream<'py>(py: Python<'py>, name: &std::ffi::CStr) -> Option<Bound<'py, PyAny>> {
+    let stream = unsafe { pyo3::ffi::PySys_GetObject(name.as_ptr()) };
+    (!stream.is_null()).then(|| unsafe { Bound::from_borrowed_ptr(py, stream) })
+}
+
+fn set_sys_stream(name: &std::ffi::CStr, stream: &Bound<'_, PyAny>) {
+    unsafe { pyo3::ffi::PySys_SetObject(name.as_ptr(), stream.as_ptr()) };
+}
+
+fn restore_sys_stream(name: &std::ffi::CStr, saved: Option<Bound<'_, PyAny>>) {
+    let pointer = saved.as_ref().map_or(std::ptr::null_mut(), |stream| stream.as_ptr());
+    unsafe { pyo3::ffi::PySys_SetObject(name.as_ptr(), pointer) };
 }
 
 /// Runs a call into NEURON's Python layer: NEURON's printed error report goes into the

@@ -1,4 +1,4 @@
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use pyo3::basic::CompareOp;
 use pyo3::exceptions::{PyAttributeError, PyReferenceError};
@@ -152,6 +152,36 @@ pub fn patch_attribute(value: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyAny>> {
     }
 }
 
+/// The settable attribute `name` a class defines itself (a property such as
+/// `IClamp.amplitude`), found once per class.
+fn data_descriptor<'py>(
+    class: &Bound<'py, pyo3::types::PyType>,
+    name: &Bound<'py, PyString>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    type Descriptors = FxHashMap<String, Py<PyAny>>;
+    static CLASSES: std::sync::Mutex<Option<FxHashMap<usize, (Py<pyo3::types::PyType>, Descriptors)>>> =
+        std::sync::Mutex::new(None);
+    let py = class.py();
+    let mut classes = CLASSES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let classes = classes.get_or_insert_with(FxHashMap::default);
+    let key = class.as_ptr() as usize;
+    if !classes.contains_key(&key) {
+        let mut descriptors = Descriptors::default();
+        for attribute in class.dir()? {
+            let attribute_name: String = attribute.extract()?;
+            if attribute_name.starts_with("__") {
+                continue;
+            }
+            let found = class.getattr(attribute_name.as_str())?;
+            if found.hasattr(pyo3::intern!(py, "__set__"))? {
+                descriptors.insert(attribute_name, found.unbind());
+            }
+        }
+        classes.insert(key, (class.clone().unbind(), descriptors));
+    }
+    Ok(classes[&key].1.get(name.to_str()?).map(|found| found.bind(py).clone()))
+}
+
 fn is_patch_class(class: &Bound<'_, pyo3::types::PyType>) -> PyResult<bool> {
     let module = class.getattr(pyo3::intern!(class.py(), "__module__"))?;
     Ok(module
@@ -215,15 +245,18 @@ impl PythonHocObject {
     ) -> PyResult<()> {
         let py = slf.py();
         let class = slf.get_type();
-        if let Some(descriptor) = class.getattr_opt(name)? {
-            if descriptor.hasattr(pyo3::intern!(py, "__set__"))? {
-                descriptor.call_method1(pyo3::intern!(py, "__set__"), (slf, value))?;
-                return Ok(());
-            }
+        if let Some(descriptor) = data_descriptor(&class, name)? {
+            descriptor.call_method1(pyo3::intern!(py, "__set__"), (slf, value))?;
+            return Ok(());
         }
         let neuron = slf.borrow().neuron_object(py)?;
-        if neuron.hasattr(name)? {
-            return neuron.setattr(name, unwrap(value)?);
+        match neuron.setattr(name, unwrap(value)?) {
+            Ok(()) => return Ok(()),
+            // NEURON answers unknown names with AttributeError or LookupError.
+            Err(error)
+                if error.is_instance_of::<pyo3::exceptions::PyAttributeError>(py)
+                    || error.is_instance_of::<pyo3::exceptions::PyLookupError>(py) => {}
+            Err(error) => return Err(error),
         }
         if let Some(instance_dict) = slf.getattr_opt(pyo3::intern!(py, "__dict__"))? {
             if instance_dict.contains(name)? || !is_patch_class(&class)? {

@@ -110,6 +110,14 @@ pub fn unwrap<'py>(object: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     if let Ok(wrapper) = object.cast::<PythonHocObject>() {
         return wrapper.borrow().neuron_object(py);
     }
+    // Numbers, strings and None are the usual arguments: nothing to ask them.
+    if object.is_none()
+        || object.is_instance_of::<pyo3::types::PyFloat>()
+        || object.is_instance_of::<pyo3::types::PyInt>()
+        || object.is_instance_of::<pyo3::types::PyString>()
+    {
+        return Ok(object.clone());
+    }
     // NEURON's own objects are what they are (and asking them costs a symbol search).
     let types = super::neuron_types::neuron_types(py)?;
     if has_type(object, types.hoc_object.bind(py))
