@@ -34,7 +34,9 @@ fn set_sys_stream(name: &std::ffi::CStr, stream: &Bound<'_, PyAny>) {
 }
 
 fn restore_sys_stream(name: &std::ffi::CStr, saved: Option<Bound<'_, PyAny>>) {
-    let pointer = saved.as_ref().map_or(std::ptr::null_mut(), |stream| stream.as_ptr());
+    let pointer = saved
+        .as_ref()
+        .map_or(std::ptr::null_mut(), |stream| stream.as_ptr());
     unsafe { pyo3::ffi::PySys_SetObject(name.as_ptr(), pointer) };
 }
 

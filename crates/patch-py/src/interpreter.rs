@@ -150,6 +150,17 @@ impl PythonHocInterpreter {
         "<patch interpreter p: NEURON's h with Patch's sugar>"
     }
 
+    /// A new section: `p.Section(name="soma")`.
+    #[pyo3(signature = (*args, **kwargs))]
+    #[allow(non_snake_case)]
+    fn Section<'py>(
+        &self,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        crate::objects::section::Section::create(args.py(), args, kwargs)
+    }
+
     /// The accessed section as a Patch section.
     fn cas<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         accessed_section(py)

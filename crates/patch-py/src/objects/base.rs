@@ -159,10 +159,13 @@ fn data_descriptor<'py>(
     name: &Bound<'py, PyString>,
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
     type Descriptors = FxHashMap<String, Py<PyAny>>;
-    static CLASSES: std::sync::Mutex<Option<FxHashMap<usize, (Py<pyo3::types::PyType>, Descriptors)>>> =
-        std::sync::Mutex::new(None);
+    static CLASSES: std::sync::Mutex<
+        Option<FxHashMap<usize, (Py<pyo3::types::PyType>, Descriptors)>>,
+    > = std::sync::Mutex::new(None);
     let py = class.py();
-    let mut classes = CLASSES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut classes = CLASSES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let classes = classes.get_or_insert_with(FxHashMap::default);
     let key = class.as_ptr() as usize;
     if !classes.contains_key(&key) {
@@ -179,7 +182,10 @@ fn data_descriptor<'py>(
         }
         classes.insert(key, (class.clone().unbind(), descriptors));
     }
-    Ok(classes[&key].1.get(name.to_str()?).map(|found| found.bind(py).clone()))
+    Ok(classes[&key]
+        .1
+        .get(name.to_str()?)
+        .map(|found| found.bind(py).clone()))
 }
 
 fn is_patch_class(class: &Bound<'_, pyo3::types::PyType>) -> PyResult<bool> {

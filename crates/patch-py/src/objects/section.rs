@@ -32,6 +32,31 @@ pub fn keep_each_other(first: &Bound<'_, PyAny>, second: &Bound<'_, PyAny>) -> P
     Ok(())
 }
 
+impl Section {
+    /// A new NEURON section (named, visible to HOC) and its Patch wrapper.
+    pub fn create<'py>(
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let section = neuron_types(py)?
+            .section
+            .bind(py)
+            .call(unwrap_args(args)?, unwrap_kwargs(kwargs)?.as_ref())?;
+        let key = section.hash()?;
+        let wrapper = Bound::new(
+            py,
+            PyClassInitializer::from(PythonHocObject::new(section)).add_subclass(Section {
+                recordings: Some(PyDict::new(py).unbind()),
+                synapses: Some(PyList::empty(py).unbind()),
+            }),
+        )?
+        .into_any();
+        super::registry::remember(py, key, &wrapper)?;
+        Ok(wrapper)
+    }
+}
+
 #[pymethods]
 impl Section {
     #[new]
@@ -165,7 +190,16 @@ impl Section {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, Self>> {
         let insert = neuron_section(slf)?.getattr(pyo3::intern!(slf.py(), "insert"))?;
-        call_unwrapped(&insert, args, kwargs)?;
+        if kwargs.is_none()
+            && args
+                .iter()
+                .all(|arg| arg.is_instance_of::<pyo3::types::PyString>())
+        {
+            // `insert("hh")`: NEURON answers bad names with a ValueError, not a HOC error.
+            insert.call1(args)?;
+        } else {
+            call_unwrapped(&insert, args, kwargs)?;
+        }
         Ok(slf.clone())
     }
 
