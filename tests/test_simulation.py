@@ -77,3 +77,17 @@ def test_readme_example_runs(run_python):
     code = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
     out = run_python(code)
     assert float(out.strip().splitlines()[-1]) > 30, "the README's cell fires"
+
+
+def test_the_typed_sample_script_runs():
+    import subprocess
+    import sys
+
+    finished = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "typing" / "sample.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert float(finished.stdout.strip().splitlines()[-1]) > 0, "the ring fires"

@@ -159,16 +159,16 @@ fn data_descriptor<'py>(
     name: &Bound<'py, PyString>,
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
     type Descriptors = FxHashMap<String, Py<PyAny>>;
-    static CLASSES: std::sync::Mutex<
-        Option<FxHashMap<usize, (Py<pyo3::types::PyType>, Descriptors)>>,
-    > = std::sync::Mutex::new(None);
+    /// Per class (kept alive here): its settable attributes.
+    type Classes = FxHashMap<usize, (Py<pyo3::types::PyType>, Descriptors)>;
+    static CLASSES: std::sync::Mutex<Option<Classes>> = std::sync::Mutex::new(None);
     let py = class.py();
     let mut classes = CLASSES
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let classes = classes.get_or_insert_with(FxHashMap::default);
     let key = class.as_ptr() as usize;
-    if !classes.contains_key(&key) {
+    if let std::collections::hash_map::Entry::Vacant(slot) = classes.entry(key) {
         let mut descriptors = Descriptors::default();
         for attribute in class.dir()? {
             let attribute_name: String = attribute.extract()?;
@@ -180,7 +180,7 @@ fn data_descriptor<'py>(
                 descriptors.insert(attribute_name, found.unbind());
             }
         }
-        classes.insert(key, (class.clone().unbind(), descriptors));
+        slot.insert((class.clone().unbind(), descriptors));
     }
     Ok(classes[&key]
         .1
