@@ -393,6 +393,10 @@ fn netcon_source<'py>(
     }
     if let Some(netcon) = source.getattr_opt(pyo3::intern!(py, "__netcon__"))? {
         let pointer = netcon.call0()?;
+        // A user's `__netcon__` may name a section, segment or point process instead.
+        if !pointer.is(source) && !crate::core::is_nrn_scalar(&pointer)? && !pointer.is_none() {
+            return netcon_source(&wrap(pointer)?, sec);
+        }
         let section = match sec {
             Some(section) => Some(section),
             None => source_section(source)?,
