@@ -10,7 +10,7 @@ interleaved. nrn-patch 8.0.2 runs from its own environment (it is also imported 
   ring         a ring of n hh cells, recorded, run for 1,000 ms (total time)
 
 Usage: python benches/compare.py --nrn-patch-python PATH [--repetitions 5]
-       [--json FILE] [--quick]
+       [--json FILE] [--quick] [--only WORKLOAD ...]
 """
 
 import argparse
@@ -196,10 +196,13 @@ def main():
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--json")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--only", nargs="*", help="run only these workloads")
     arguments = parser.parse_args()
     sizes = {"sections": 10_000, "netcons": 100_000, "parameters": 100_000, "ring": 1_000}
     if arguments.quick:
         sizes = {name: max(10, size // 100) for name, size in sizes.items()}
+    if arguments.only:
+        sizes = {name: size for name, size in sizes.items() if name in arguments.only}
     pythons = {"plain": sys.executable, "nrn-patch 8.0.2": arguments.nrn_patch_python}
     results = {}
     for workload, size in sizes.items():

@@ -303,6 +303,11 @@ impl Batch {
         let mut items = Vec::new();
         for object in objects.try_iter()? {
             let object = object?;
+            // Networks repeat their objects (a synapse with many inputs): seen ones are known.
+            if let Some(position) = self.object_positions.get(&(object.as_ptr() as usize)) {
+                items.push(Item::Object(*position));
+                continue;
+            }
             items.push(if object.is_none() {
                 Item::Nothing
             } else if matches!(neuron_kind(&unwrap(&object)?)?, NeuronKind::Section | NeuronKind::Segment) {
