@@ -151,3 +151,17 @@ def test_threshold_property(cell):
     connection = p.NetCon(cell, None)
     connection.threshold = 5
     assert connection.threshold == 5 == connection.__neuron__().threshold
+
+
+def test_duck_typed_ends_connect(cell):
+    class Receptor:
+        def __init__(self, section):
+            self.synapse = p.ExpSyn(section)
+
+        def __neuron__(self):
+            return self.synapse.__neuron__()
+
+    receptor = Receptor(cell)
+    connection = p.NetCon(p.NetStim(), receptor, weight=0.3)
+    assert connection.syn() == receptor.synapse.__neuron__()
+    assert connection.weight[0] == 0.3

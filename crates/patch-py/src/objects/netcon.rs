@@ -315,10 +315,8 @@ fn create_directly<'py>(
     } else if target.is_instance_of::<PointProcess>() {
         Some(object_handle(target)?)
     } else {
-        netcon_target(target)?;
-        return Err(PyTypeError::new_err(
-            "unreachable: the target was refused above",
-        ));
+        // Anything else that means a point process (`__neuron__`), or a clear refusal.
+        Some(object_handle(&netcon_target(target)?)?)
     };
     let spec = nrn::NetConSpec {
         source: source.borrow(),
