@@ -9,7 +9,7 @@ PY_DEV  := "neuron>=9.0,<10" numpy matplotlib pytest hypothesis ruff mypy typing
 
 export PATCH_PYTHON := $(abspath $(PYTHON))
 
-.PHONY: demo test bench docs venv build rust-test py-test lint example-rust clean
+.PHONY: demo test bench docs fuzz venv build rust-test py-test lint example-rust clean
 
 demo: build
 	$(PYTHON) examples/demo.py build/demo.png
@@ -60,6 +60,11 @@ lint: build
 	$(PYTHON) -m mypy.stubtest patch._patch --allowlist .mypy-stubtest-allowlist
 	$(PYTHON) -m mypy --strict tests/typing/sample.py
 	$(MAKE) --no-print-directory docs
+
+# The API fuzzer for longer: make fuzz FUZZ_EXAMPLES=5000 (random seed each time).
+FUZZ_EXAMPLES ?= 1000
+fuzz: build
+	$(PYTHON) tests/fuzz/api_machine.py $(FUZZ_EXAMPLES) $$(date +%s)
 
 # The documentation site (build/site), built without warnings.
 docs: venv

@@ -188,6 +188,44 @@ fn data_descriptor<'py>(
         .map(|found| found.bind(py).clone()))
 }
 
+/// NEURON accepts a zero or negative length, diameter or axial resistance and fails at the
+/// next run (or divides by zero); refuse them when they are set.
+fn check_geometry(
+    neuron: &Bound<'_, PyAny>,
+    name: &Bound<'_, PyString>,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    let name = name.to_str()?;
+    let rule = match name {
+        "L" | "diam" | "Ra" => "a positive number",
+        "cm" => "a number of at least 0",
+        "nseg" => "a whole number from 1 to 32767",
+        _ => return Ok(()),
+    };
+    let kind = super::neuron_types::neuron_kind(neuron)?;
+    if !matches!(
+        kind,
+        super::neuron_types::NeuronKind::Section | super::neuron_types::NeuronKind::Segment
+    ) {
+        return Ok(());
+    }
+    let Ok(number) = value.extract::<f64>() else {
+        return Ok(()); // NEURON's own TypeError says it better
+    };
+    let fine = match name {
+        "cm" => number.is_finite() && number >= 0.0,
+        "nseg" => number.fract() == 0.0 && (1.0..=32767.0).contains(&number),
+        _ => number.is_finite() && number > 0.0,
+    };
+    if fine {
+        Ok(())
+    } else {
+        Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "{name} must be {rule}, got {number}"
+        )))
+    }
+}
+
 fn is_patch_class(class: &Bound<'_, pyo3::types::PyType>) -> PyResult<bool> {
     let module = class.getattr(pyo3::intern!(class.py(), "__module__"))?;
     Ok(module
@@ -256,6 +294,7 @@ impl PythonHocObject {
             return Ok(());
         }
         let neuron = slf.borrow().neuron_object(py)?;
+        check_geometry(&neuron, name, value)?;
         match neuron.setattr(name, unwrap(value)?) {
             Ok(()) => return Ok(()),
             // NEURON answers unknown names with AttributeError or LookupError.

@@ -1,0 +1,149 @@
+"""Random sequences of public Patch calls, valid and hostile. Run by tests/test_fuzz.py in a
+subprocess (a crash is a failure there) and by `make fuzz` for as long as asked.
+
+Usage: python tests/fuzz/api_machine.py EXAMPLES [SEED]
+"""
+
+import gc
+import math
+import sys
+
+import hypothesis.strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from neuron import h
+
+from patch import p
+from patch.exceptions import PatchError
+
+ALLOWED = (PatchError, TypeError, ValueError, AttributeError, LookupError, ReferenceError)
+numbers = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.sampled_from([0, 0.5, 1, -1, 1e300]),
+)
+names = st.sampled_from(["hh", "pas", "L", "diam", "nseg", "tau", "weight", "nosuch", "", "v"])
+junk = st.one_of(numbers, names, st.none(), st.lists(numbers, max_size=3))
+
+
+def attempt(call, *args, **kwargs):
+    """Runs a call: success, or one of the allowed exceptions."""
+    try:
+        return call(*args, **kwargs)
+    except ALLOWED as error:
+        assert str(error), f"{type(error).__name__} without a message from {call}"
+        return None
+
+
+class PatchUnderAttack(RuleBasedStateMachine):
+    @initialize()
+    def start(self):
+        self.sections, self.processes, self.others = [], [], []
+
+    def pick(self, data, pool):
+        return data.draw(st.sampled_from(pool)) if pool else None
+
+    @rule(name=st.one_of(st.none(), st.text(max_size=5)))
+    def section(self, name):
+        made = attempt(p.Section, name=name) if name is not None else attempt(p.Section)
+        if made is not None:
+            self.sections.append(made)
+
+    @precondition(lambda self: self.sections)
+    @rule(data=st.data(), attribute=names, value=junk)
+    def set_attribute(self, data, attribute, value):
+        attempt(setattr, self.pick(data, self.sections), attribute, value)
+
+    @precondition(lambda self: self.sections)
+    @rule(data=st.data(), x=numbers)
+    def segment(self, data, x):
+        attempt(self.pick(data, self.sections), x)
+
+    @precondition(lambda self: self.sections)
+    @rule(data=st.data(), mechanism=names)
+    def insert(self, data, mechanism):
+        attempt(self.pick(data, self.sections).insert, mechanism)
+
+    @rule(
+        data=st.data(), kind=st.sampled_from(["ExpSyn", "IClamp", "NetStim", "IntFire1", "VecStim"])
+    )
+    def point_process(self, data, kind):
+        target = data.draw(st.one_of(st.just(None), junk, st.sampled_from(self.sections or [None])))
+        made = (
+            attempt(getattr(p, kind), target) if kind != "VecStim" else attempt(p.VecStim, target)
+        )
+        if made is not None:
+            self.processes.append(made)
+
+    @rule(data=st.data(), settings_=st.tuples(junk, junk, junk))
+    def netcon(self, data, settings_):
+        pool = self.sections + self.processes + [None, 3, "x"]
+        source, target = data.draw(st.sampled_from(pool)), data.draw(st.sampled_from(pool))
+        weight, delay, threshold = settings_
+        made = attempt(p.NetCon, source, target, weight=weight, delay=delay, threshold=threshold)
+        if made is not None:
+            self.others.append(made)
+
+    @rule(data=st.data())
+    def bulk(self, data):
+        pool = self.sections + self.processes + [None, 7]
+        sources = data.draw(st.lists(st.sampled_from(pool), max_size=4))
+        targets = data.draw(st.lists(st.sampled_from(pool), max_size=4))
+        made = attempt(p.NetCons, sources, targets, weight=data.draw(junk))
+        if made is not None:
+            self.others.append(made)
+
+    @precondition(lambda self: self.sections)
+    @rule(data=st.data(), where=numbers)
+    def record(self, data, where):
+        made = attempt(self.pick(data, self.sections).record, where)
+        if made is not None:
+            self.others.append(made)
+
+    @rule(data=st.data())
+    def raw_neuron_objects(self, data):
+        kind = data.draw(st.sampled_from(["Section", "NetStim", "Vector", "List"]))
+        self.others.append(getattr(h, kind)())
+
+    @precondition(lambda self: self.sections)
+    @rule(data=st.data())
+    def delete_section_behind_patchs_back(self, data):
+        section = self.pick(data, self.sections)
+        if attempt(section.push) is not None:
+            h.delete_section()
+
+    @rule(data=st.data())
+    def forget(self, data):
+        for pool in (self.sections, self.processes, self.others):
+            if pool and data.draw(st.booleans()):
+                pool.pop(data.draw(st.integers(0, len(pool) - 1)))
+        gc.collect()
+
+    @rule(duration=st.floats(min_value=0, max_value=3))
+    def run(self, duration):
+        attempt(p.run, duration)
+
+    @invariant()
+    def neuron_still_simulates(self):
+        probe = p.Section(name="probe").insert("hh")
+        voltage = probe.record()
+        p.run(1)
+        assert len(voltage) == int(round(1 / p.dt)) + 1
+        assert all(math.isfinite(v) for v in voltage)
+
+
+if __name__ == "__main__":
+    examples = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    PatchUnderAttack.TestCase.settings = settings(
+        max_examples=examples,
+        stateful_step_count=15,
+        deadline=None,
+        derandomize=seed == 0,
+        suppress_health_check=list(HealthCheck),
+    )
+    import unittest
+
+    suite = unittest.TestLoader().loadTestsFromTestCase(PatchUnderAttack.TestCase)
+    result = unittest.TextTestRunner(verbosity=0).run(suite)
+    sys.exit(0 if result.wasSuccessful() else 1)
