@@ -9,7 +9,7 @@ PY_DEV  := "neuron>=9.0,<10" numpy matplotlib pytest hypothesis ruff mypy typing
 
 export PATCH_PYTHON := $(abspath $(PYTHON))
 
-.PHONY: demo test bench docs fuzz venv build rust-test py-test lint example-rust clean
+.PHONY: demo test bench docs fuzz soak venv build rust-test py-test lint example-rust clean
 
 demo: build
 	$(PYTHON) examples/demo.py build/demo.png
@@ -65,6 +65,10 @@ lint: build
 FUZZ_EXAMPLES ?= 1000
 fuzz: build
 	$(PYTHON) tests/fuzz/api_machine.py $(FUZZ_EXAMPLES) $$(date +%s)
+
+# A million create-connect-drop cycles (the tests run 20,000).
+soak: build
+	$(PYTHON) tests/soak.py 1000000
 
 # The documentation site (build/site), built without warnings.
 docs: venv

@@ -6,15 +6,16 @@ Usage: python tests/fuzz/api_machine.py EXAMPLES [SEED]
 
 import gc
 import math
+import os
 import sys
 
 import hypothesis.strategies as st
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from neuron import h
 
 from patch import p
-from patch.exceptions import PatchError
+from patch.exceptions import HocSectionAccessError, PatchError
 
 ALLOWED = (PatchError, TypeError, ValueError, AttributeError, LookupError, ReferenceError)
 numbers = st.one_of(
@@ -127,7 +128,12 @@ class PatchUnderAttack(RuleBasedStateMachine):
     def neuron_still_simulates(self):
         probe = p.Section(name="probe").insert("hh")
         voltage = probe.record()
-        p.run(1)
+        try:
+            p.run(1)
+        except HocSectionAccessError as refusal:
+            # A model with NetCons into unplaced point processes is refused, typed.
+            assert "without a section" in str(refusal)
+            return
         assert len(voltage) == int(round(1 / p.dt)) + 1
         assert all(math.isfinite(v) for v in voltage)
 
@@ -141,9 +147,17 @@ if __name__ == "__main__":
         deadline=None,
         derandomize=seed == 0,
         suppress_health_check=list(HealthCheck),
+        # NEURON's state is global and outlives an example, so replaying to shrink would
+        # not reproduce: report failures as found.
+        phases=[Phase.explicit, Phase.generate],
+        print_blob=False,
     )
     import unittest
 
     suite = unittest.TestLoader().loadTestsFromTestCase(PatchUnderAttack.TestCase)
     result = unittest.TextTestRunner(verbosity=0).run(suite)
-    sys.exit(0 if result.wasSuccessful() else 1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The verdict is in; interpreter teardown after sections deleted behind Patch's back
+    # is a known NEURON crash (see the note in docs/errors.md) and not what this tests.
+    os._exit(0 if result.wasSuccessful() else 1)

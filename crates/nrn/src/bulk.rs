@@ -228,3 +228,30 @@ impl Neuron {
         }
     }
 }
+
+impl Neuron {
+    /// How many NetCons deliver to a point process that has lost its place in a section
+    /// (its section was deleted). NEURON 9 crashes initialising a model with one.
+    pub fn netcons_to_lost_targets(&'static self) -> Result<usize> {
+        let netcons = self.new_object("List", &[crate::Arg::Str("NetCon")])?;
+        let count = self
+            .call_method(&netcons, "count", &[])?
+            .as_number()
+            .unwrap_or(0.0) as usize;
+        let mut lost = 0;
+        for index in 0..count {
+            let Some(netcon) = self
+                .call_method(&netcons, "object", &[crate::Arg::Number(index as f64)])?
+                .into_object()
+            else {
+                continue;
+            };
+            if let Some(target) = self.call_method(&netcon, "syn", &[])?.into_object() {
+                if !unsafe { (self.api.nrn_prop_exists)(target.as_ptr()) } {
+                    lost += 1;
+                }
+            }
+        }
+        Ok(lost)
+    }
+}

@@ -76,6 +76,7 @@ function_table! {
     nrn_object_ref: fn(*mut Object);
     nrn_object_unref: fn(*mut Object);
     nrn_class_name: fn(*const Object) -> *const c_char;
+    nrn_prop_exists: fn(*const Object) -> bool;
     nrn_property_get: fn(*const Object, *const c_char) -> f64;
     nrn_property_set: fn(*mut Object, *const c_char, f64);
     nrn_vector_capacity: fn(*const Object) -> c_int;

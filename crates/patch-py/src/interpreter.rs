@@ -387,6 +387,19 @@ impl PythonHocInterpreter {
     /// `finitialize(v)`: initialise the simulation, at `v` mV if given.
     #[pyo3(signature = (v = None))]
     fn finitialize(&self, py: Python<'_>, v: Option<f64>) -> PyResult<()> {
+        let lost = attach(py)?
+            .netcons_to_lost_targets()
+            .map_err(PatchErr::from)?;
+        if lost > 0 {
+            return Err(section_access_error(
+                py,
+                &format!(
+                    "{lost} NetCon(s) deliver to point processes without a section (never \
+                     placed, or their section was deleted with h.delete_section): NEURON would \
+                     fail or crash initialising. Place those point processes, or drop the NetCons"
+                ),
+            ));
+        }
         if let Some(context) = parallel::existing_context(py) {
             ParallelContext::prepare_run(&context)?;
         }
