@@ -47,6 +47,27 @@ import os
 os._exit(0)  # NEURON's teardown is not part of the workload
 """
 
+# The per-call code that reads the same for nrn-patch 8.0.2 and Patch (both `from patch
+# import p`), and for every variant of the parameter writes.
+SECTIONS_WITH_P = """
+keep = []
+for i in range(n):
+    s = p.Section(name=f"s{i}")
+    s.insert("hh")
+    s.L, s.diam, s.nseg = 20, 2, 3
+    s.gnabar_hh = 0.2
+    keep.append(s)
+"""
+
+NETCONS_WITH_P = """
+keep = [p.NetCon(p.NetStim(), targets[i % 100], weight=0.01, delay=2) for i in range(n)]
+"""
+
+PARAMETER_WRITES = """
+for stimulus, value in zip(stimuli, values):
+    stimulus.interval = value
+"""
+
 WORKLOADS = {
     "sections": {
         "plain": """
@@ -58,24 +79,8 @@ for i in range(n):
     s.gnabar_hh = 0.2
     keep.append(s)
 """,
-        "nrn-patch 8.0.2": """
-keep = []
-for i in range(n):
-    s = p.Section(name=f"s{i}")
-    s.insert("hh")
-    s.L, s.diam, s.nseg = 20, 2, 3
-    s.gnabar_hh = 0.2
-    keep.append(s)
-""",
-        "Patch": """
-keep = []
-for i in range(n):
-    s = p.Section(name=f"s{i}")
-    s.insert("hh")
-    s.L, s.diam, s.nseg = 20, 2, 3
-    s.gnabar_hh = 0.2
-    keep.append(s)
-""",
+        "nrn-patch 8.0.2": SECTIONS_WITH_P,
+        "Patch": SECTIONS_WITH_P,
     },
     "netcons": {
         "setup": {
@@ -91,12 +96,8 @@ for i in range(n):
     connection.delay = 2
     keep.append((stimulus, connection))
 """,
-        "nrn-patch 8.0.2": """
-keep = [p.NetCon(p.NetStim(), targets[i % 100], weight=0.01, delay=2) for i in range(n)]
-""",
-        "Patch": """
-keep = [p.NetCon(p.NetStim(), targets[i % 100], weight=0.01, delay=2) for i in range(n)]
-""",
+        "nrn-patch 8.0.2": NETCONS_WITH_P,
+        "Patch": NETCONS_WITH_P,
         "Patch bulk": """
 keep = p.NetCons(p.NetStim.many(n), [targets[i % 100] for i in range(n)], weight=0.01, delay=2)
 """,
@@ -107,18 +108,9 @@ keep = p.NetCons(p.NetStim.many(n), [targets[i % 100] for i in range(n)], weight
             "other": "stimuli = [p.NetStim() for _ in range(n)]; values = [1 + i % 7 for i in range(n)]",
             "Patch bulk": "stimuli = p.NetStim.many(n); values = [1 + i % 7 for i in range(n)]",
         },
-        "plain": """
-for stimulus, value in zip(stimuli, values):
-    stimulus.interval = value
-""",
-        "nrn-patch 8.0.2": """
-for stimulus, value in zip(stimuli, values):
-    stimulus.interval = value
-""",
-        "Patch": """
-for stimulus, value in zip(stimuli, values):
-    stimulus.interval = value
-""",
+        "plain": PARAMETER_WRITES,
+        "nrn-patch 8.0.2": PARAMETER_WRITES,
+        "Patch": PARAMETER_WRITES,
         "Patch bulk": """
 stimuli.set("interval", values)
 """,
