@@ -112,26 +112,6 @@ def test_broadcast_of_dicts_arrays_and_vectors_and_its_failures(tmp_path):
 
 @needs_mpi
 @pytest.mark.mpi
-def test_an_exception_on_one_rank_ends_the_job_quickly_and_names_the_rank(tmp_path):
-    failing = script(
-        tmp_path,
-        """
-        from patch import p
-        if p.parallel.id() == 1:
-            raise ValueError("rank one failed on purpose")
-        p.parallel.barrier()
-        """,
-    )
-    code, out, seconds = launch([failing], 2, timeout=60)
-    assert code != 0
-    assert seconds < 30
-    assert "rank 1" in out and "rank one failed on purpose" in out
-    leftover = subprocess.run(["pgrep", "-f", failing], capture_output=True, text=True)
-    assert leftover.stdout.strip() == "", "no rank is left behind"
-
-
-@needs_mpi
-@pytest.mark.mpi
 def test_a_launcher_whose_ranks_neuron_cannot_see_is_a_parallel_error(tmp_path):
     check = script(tmp_path, "import patch\nprint('imported')\n")
     code, out, _ = launch(

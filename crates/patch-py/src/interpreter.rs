@@ -629,10 +629,7 @@ impl PythonHocInterpreter {
     /// otherwise.
     fn advance_to(&self, py: Python<'_>, tstop: f64) -> PyResult<()> {
         match parallel::parallel_run(py) {
-            Some(context) => {
-                let neuron_context = unwrap(context.as_any())?;
-                neuron_call(py, || neuron_context.call_method1("psolve", (tstop,)))?;
-            }
+            Some(context) => parallel::run_parallel(&unwrap(context.as_any())?, tstop)?,
             None => {
                 let h = self.h(py)?;
                 neuron_call(py, || h.call_method1("continuerun", (tstop,)))?;

@@ -3,6 +3,7 @@
 
 mod attach;
 mod capture;
+mod collective;
 mod convert;
 mod core;
 mod errors;
@@ -10,6 +11,7 @@ mod interpreter;
 mod mechanisms;
 mod objects;
 mod parallel;
+mod rank_watch;
 mod run_state;
 mod suggest;
 mod time;

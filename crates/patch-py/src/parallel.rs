@@ -9,6 +9,7 @@ use pyo3::types::PyTuple;
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::capture::neuron_call;
+use crate::collective::{agree, Collective};
 use crate::errors::patch_error;
 use crate::objects::base::PythonHocObject;
 use crate::objects::neuron_types::hoc_attribute;
@@ -77,8 +78,15 @@ pub fn check_ranks(py: Python<'_>) -> PyResult<()> {
     let Some(size) = launcher_size().filter(|size| *size > 1) else {
         return Ok(());
     };
-    let hosts = context(py)?.borrow().hosts;
+    let context = context(py)?;
+    let hosts = context.borrow().hosts;
     if hosts == size {
+        // NEURON's default under MPI: any HOC error, even one Python would catch, aborts
+        // every rank at once. Patch raises it as HocError instead; uncaught, the hook below
+        // still ends the job, and names the rank and the error.
+        let neuron_context = unwrap(context.as_any())?;
+        neuron_context.call_method1("mpiabort_on_error", (0,))?;
+        crate::rank_watch::watch_other_ranks(&neuron_context, context.borrow().rank)?;
         let hook = wrap_pyfunction!(abort_on_uncaught_exception, py)?;
         py.import("sys")?.setattr("excepthook", hook)?;
         py.import("atexit")?
@@ -97,11 +105,18 @@ pub fn check_ranks(py: Python<'_>) -> PyResult<()> {
 }
 
 /// At the end of a parallel script, on every rank: wait for the others, then end MPI, so
-/// the launcher sees a clean exit.
+/// the launcher sees a clean exit. A rank that ends while another waits for it in one of
+/// Patch's collectives ends the job instead, with the reason.
 #[pyfunction]
 fn finish_parallel_run(py: Python<'_>) -> PyResult<()> {
+    crate::rank_watch::finishing();
     if let Some(context) = existing_context(py) {
-        unwrap(context.as_any())?.call_method0("barrier")?;
+        if let Err(error) = agree(&unwrap(context.as_any())?, Collective::Finish) {
+            let stderr = py.import("sys")?.getattr("stderr")?;
+            stderr.call_method1("write", (format!("patch: {}\n", error.value(py)),))?;
+            stderr.call_method0("flush")?;
+            py.import("os")?.call_method1("_exit", (1,))?;
+        }
     }
     nrn::finalize_mpi();
     Ok(())
@@ -117,6 +132,7 @@ fn abort_on_uncaught_exception(
     value: Bound<'_, PyAny>,
     traceback: Bound<'_, PyAny>,
 ) -> PyResult<()> {
+    crate::rank_watch::finishing();
     let rank = existing_context(py)
         .map(|context| context.borrow().rank)
         .unwrap_or(0);
@@ -172,6 +188,7 @@ impl ParallelContext {
         let neuron = unwrap(slf.as_any())?;
         let used = f64::from(u8::from(slf.borrow().transfer_used));
         let anyone = if slf.borrow().hosts > 1 {
+            agree(&neuron, Collective::Initialise)?;
             neuron_call(py, || neuron.call_method1("set_maxstep", (10,)))?;
             neuron.call_method1("allreduce", (used, 2))?.extract()?
         } else {
@@ -187,6 +204,18 @@ impl ParallelContext {
 
 #[pymethods]
 impl ParallelContext {
+    /// Waits until every rank got here; returns the seconds this rank waited.
+    fn barrier(slf: &Bound<'_, Self>) -> PyResult<f64> {
+        let neuron = unwrap(slf.as_any())?;
+        agree(&neuron, Collective::Barrier)?;
+        neuron.call_method0("barrier")?.extract()
+    }
+
+    /// Runs every rank's simulation to `tstop` (ms, absolute), exchanging spikes.
+    fn psolve(slf: &Bound<'_, Self>, tstop: f64) -> PyResult<()> {
+        run_parallel(&unwrap(slf.as_any())?, tstop)
+    }
+
     /// This rank's number, from 0.
     fn id(&self) -> usize {
         self.rank
@@ -208,6 +237,8 @@ impl ParallelContext {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let (hosts, rank) = (slf.borrow().hosts, slf.borrow().rank);
+        let neuron = unwrap(slf.as_any())?;
+        agree(&neuron, Collective::Broadcast { root })?;
         if root >= hosts {
             return Err(patch_error(
                 py,
@@ -215,7 +246,6 @@ impl ParallelContext {
                 &format!("root {root} does not exist: there are {hosts} ranks"),
             ));
         }
-        let neuron = unwrap(slf.as_any())?;
         let vector_type = hoc_attribute(py, "Vector")?;
         let is_vector =
             crate::objects::neuron_types::has_type(&unwrap(&data)?, &vector_type.cast_into()?);
@@ -289,6 +319,9 @@ impl ParallelContext {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let numpy = py.import("numpy")?;
+        let neuron = unwrap(slf.as_any())?;
+        let recorded = slf.borrow().spikes.is_some();
+        agree(&neuron, Collective::GatherSpikes { root, recorded })?;
         let (times, ids) = match &slf.borrow().spikes {
             Some((times, ids)) => (unwrap(times.bind(py))?, unwrap(ids.bind(py))?),
             None => {
@@ -306,7 +339,6 @@ impl ParallelContext {
                 numpy.call_method1("array", (ids,))?,
             ],
         )?;
-        let neuron = unwrap(slf.as_any())?;
         let gathered = if everywhere {
             neuron.call_method1("py_allgather", (local,))?
         } else {
@@ -433,6 +465,15 @@ impl ParallelContext {
     fn __clear__(&mut self) {
         self.spikes = None;
     }
+}
+
+/// `psolve` to `tstop`, once every rank agreed to run to the same time.
+pub fn run_parallel(neuron_context: &Bound<'_, PyAny>, tstop: f64) -> PyResult<()> {
+    agree(neuron_context, Collective::Run { tstop })?;
+    neuron_call(neuron_context.py(), || {
+        neuron_context.call_method1("psolve", (tstop,))
+    })?;
+    Ok(())
 }
 
 /// Registers `netcon`'s source as `gid` on this rank and, with `output`, sends its spikes
