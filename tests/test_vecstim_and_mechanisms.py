@@ -54,7 +54,7 @@ def test_vecstim_pattern_and_vector_read_and_write():
     assert list(spikes) == [5]
     with pytest.raises(TypeError, match="spike times"):
         stimulus.pattern = "soon"
-    with pytest.raises(patch.exceptions.HocError, match="instead of Vector"):
+    with pytest.raises(TypeError, match="Vector of spike times"):
         stimulus.vector = p.List()
 
 

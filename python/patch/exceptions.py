@@ -10,6 +10,7 @@ __all__ = [
     "HocConnectError",
     "HocRecordError",
     "HocSectionAccessError",
+    "DeletedSectionError",
     "SimulationError",
     "UninitializedError",
     "ErrorHandlingError",
@@ -50,6 +51,11 @@ class HocRecordError(HocError):
 
 class HocSectionAccessError(HocError):
     """No section is accessed, or the section was deleted."""
+
+
+class DeletedSectionError(HocSectionAccessError, ReferenceError):
+    """The section was deleted (for example with ``h.delete_section``); the Patch objects
+    on it can no longer be used. Also a :class:`ReferenceError`, as in NEURON."""
 
 
 class SimulationError(PatchError):

@@ -67,7 +67,7 @@ fn to_python(py: Python<'_>, error: &NrnError, neuron_output: &str) -> PyErr {
     };
     match error {
         NrnError::Hoc(_) => patch_exception("HocError"),
-        NrnError::DeletedSection => patch_exception("HocSectionAccessError"),
+        NrnError::DeletedSection => patch_exception("DeletedSectionError"),
         NrnError::UnknownName { .. } => PyAttributeError::new_err(message),
         NrnError::WrongKind { .. } | NrnError::WrongClass { .. } => PyTypeError::new_err(message),
         NrnError::InvalidArgument(_) => PyValueError::new_err(message),
@@ -116,6 +116,39 @@ pub fn hoc_exception(py: Python<'_>, error: PyErr, neuron_output: &str, class: &
         }
         Err(import_error) => import_error,
     }
+}
+
+/// NEURON's own exceptions for objects that lost their section, typed: the
+/// `ReferenceError` of a deleted section becomes `DeletedSectionError`, the bare
+/// `TypeError("No value")` of a point process without a section `HocSectionAccessError`.
+pub fn typed_neuron_error(py: Python<'_>, error: PyErr, object: &Bound<'_, PyAny>) -> PyErr {
+    let (class, message) = if is_deleted_section(py, &error) {
+        ("DeletedSectionError", NrnError::DeletedSection.to_string())
+    } else if error.is_instance_of::<PyTypeError>(py)
+        && error.value(py).to_string() == "No value"
+        && object
+            .call_method0("has_loc")
+            .and_then(|located| located.is_truthy())
+            .is_ok_and(|located| !located)
+    {
+        let what = object.str().map(|text| text.to_string()).unwrap_or_default();
+        let message = format!(
+            "{what} is not in a section (never placed, or its section was deleted): place it \
+             with {what}.loc(section(x)) before using it"
+        );
+        ("HocSectionAccessError", message)
+    } else {
+        return error;
+    };
+    let typed = patch_error(py, class, &message);
+    typed.set_cause(py, Some(error));
+    typed
+}
+
+fn is_deleted_section(py: Python<'_>, error: &PyErr) -> bool {
+    error.is_instance_of::<pyo3::exceptions::PyReferenceError>(py)
+        && !exception_class(py, "PatchError").is_ok_and(|patch| error.is_instance(py, &patch))
+        && error.value(py).to_string().contains("deleted section")
 }
 
 /// Recording something that cannot be recorded.

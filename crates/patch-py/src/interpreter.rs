@@ -1,6 +1,6 @@
 use std::path::PathBuf;
 
-use pyo3::exceptions::{PyAttributeError, PyTypeError};
+use pyo3::exceptions::{PyAttributeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
@@ -187,7 +187,9 @@ impl PythonHocInterpreter {
         let kwargs = PyDict::new(py);
         kwargs.set_item("sec", unwrap(&section)?)?;
         let h = self.h(py)?;
-        let reference = neuron_call(py, || h.getattr("SectionRef")?.call((), Some(&kwargs)))?;
+        let class = h.getattr("SectionRef")?;
+        let reference = neuron_call(py, || class.call((), Some(&kwargs)))
+            .map_err(|error| crate::errors::typed_neuron_error(py, error, &class))?;
         wrap(reference)
     }
 
@@ -387,6 +389,11 @@ impl PythonHocInterpreter {
     /// `finitialize(v)`: initialise the simulation, at `v` mV if given.
     #[pyo3(signature = (v = None))]
     fn finitialize(&self, py: Python<'_>, v: Option<f64>) -> PyResult<()> {
+        if let Some(v) = v.filter(|v| !v.is_finite()) {
+            return Err(PyValueError::new_err(format!(
+                "the initial membrane potential must be a finite number of mV, got {v}"
+            )));
+        }
         let lost = attach(py)?
             .netcons_to_lost_targets()
             .map_err(PatchErr::from)?;
@@ -423,10 +430,16 @@ impl PythonHocInterpreter {
         progress: bool,
     ) -> PyResult<()> {
         let h = self.h(py)?;
-        if let Some(duration) = duration {
-            h.setattr("tstop", duration)?;
+        let tstop: f64 = match duration {
+            Some(duration) => duration,
+            None => h.getattr("tstop")?.extract()?,
+        };
+        if !tstop.is_finite() || tstop < 0.0 {
+            return Err(PyValueError::new_err(format!(
+                "a run lasts a finite number of ms from 0, got {tstop}"
+            )));
         }
-        let tstop: f64 = h.getattr("tstop")?.extract()?;
+        h.setattr("tstop", tstop)?;
         // As NEURON's run(): start from v_init (stdrun's, -65 mV unless changed).
         let v_init = match v_init {
             Some(v_init) => v_init,
@@ -453,6 +466,11 @@ impl PythonHocInterpreter {
     /// NEURON's `continuerun`: runs *until* `tstop` ms (not for `tstop` ms, unlike
     /// nrn-patch 8), without initialising.
     fn continuerun(&self, py: Python<'_>, tstop: f64) -> PyResult<()> {
+        if !tstop.is_finite() {
+            return Err(PyValueError::new_err(format!(
+                "continuerun runs until a finite time in ms, got {tstop}"
+            )));
+        }
         let h = self.h(py)?;
         let now: f64 = h.getattr("t")?.extract()?;
         if tstop <= now {

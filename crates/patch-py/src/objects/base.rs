@@ -138,6 +138,12 @@ impl References {
     }
 }
 
+/// `result` of an operation on `neuron`, with NEURON's exceptions for objects that lost
+/// their section typed.
+fn typed<T>(result: PyResult<T>, neuron: &Bound<'_, PyAny>) -> PyResult<T> {
+    result.map_err(|error| crate::errors::typed_neuron_error(neuron.py(), error, neuron))
+}
+
 /// A NEURON attribute as Patch hands it out.
 pub fn patch_attribute(value: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyAny>> {
     let py = value.py();
@@ -210,7 +216,10 @@ fn check_geometry(
         return Ok(());
     }
     let Ok(number) = value.extract::<f64>() else {
-        return Ok(()); // NEURON's own TypeError says it better
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "{name} must be {rule}, got {}",
+            value.repr()?
+        )));
     };
     let fine = match name {
         "cm" => number.is_finite() && number >= 0.0,
@@ -274,7 +283,7 @@ impl PythonHocObject {
         name: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let neuron = self.neuron_object(py)?;
-        match neuron.getattr_opt(name)? {
+        match typed(neuron.getattr_opt(name), &neuron)? {
             Some(value) => patch_attribute(value),
             None => Err(unknown_attribute(&neuron.str()?.to_string(), &neuron, name)),
         }
@@ -301,7 +310,7 @@ impl PythonHocObject {
             Err(error)
                 if error.is_instance_of::<pyo3::exceptions::PyAttributeError>(py)
                     || error.is_instance_of::<pyo3::exceptions::PyLookupError>(py) => {}
-            Err(error) => return Err(error),
+            Err(error) => return Err(crate::errors::typed_neuron_error(py, error, &neuron)),
         }
         if let Some(instance_dict) = slf.getattr_opt(pyo3::intern!(py, "__dict__"))? {
             if instance_dict.contains(name)? || !is_patch_class(&class)? {
@@ -324,7 +333,8 @@ impl PythonHocObject {
 
     fn __dir__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyList>> {
         let py = slf.py();
-        let names = slf.borrow().neuron_object(py)?.dir()?;
+        let neuron = slf.borrow().neuron_object(py)?;
+        let names = typed(neuron.dir(), &neuron)?;
         let own = slf.get_type().dir()?;
         let instance = match slf.getattr_opt(pyo3::intern!(py, "__dict__"))? {
             Some(instance) => instance.cast_into::<PyDict>()?.keys(),
@@ -375,11 +385,13 @@ impl PythonHocObject {
     }
 
     fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
-        self.neuron_object(py)?.len()
+        let neuron = self.neuron_object(py)?;
+        typed(neuron.len(), &neuron)
     }
 
     fn __getitem__<'py>(&self, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        wrap(self.neuron_object(key.py())?.get_item(unwrap(key)?)?)
+        let neuron = self.neuron_object(key.py())?;
+        wrap(typed(neuron.get_item(unwrap(key)?), &neuron)?)
     }
 
     fn __setitem__(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -393,7 +405,10 @@ impl PythonHocObject {
 
     fn __iter__(&self, py: Python<'_>) -> PyResult<WrappingIterator> {
         Ok(WrappingIterator {
-            inner: Some(self.neuron_object(py)?.try_iter()?.into_any().unbind()),
+            inner: Some({
+                let neuron = self.neuron_object(py)?;
+                typed(neuron.try_iter(), &neuron)?.into_any().unbind()
+            }),
         })
     }
 
@@ -403,7 +418,8 @@ impl PythonHocObject {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        call_unwrapped(&self.neuron_object(args.py())?, args, kwargs)
+        let neuron = self.neuron_object(args.py())?;
+        typed(call_unwrapped(&neuron, args, kwargs), &neuron)
     }
 
     fn __add__<'py>(&self, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {

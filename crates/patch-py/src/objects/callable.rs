@@ -34,7 +34,9 @@ impl HocCallable {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        call_unwrapped(&self.function(args.py())?, args, kwargs)
+        let function = self.function(args.py())?;
+        call_unwrapped(&function, args, kwargs)
+            .map_err(|error| crate::errors::typed_neuron_error(args.py(), error, &function))
     }
 
     /// The NEURON function itself.

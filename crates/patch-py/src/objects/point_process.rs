@@ -214,8 +214,16 @@ impl PointProcessFactory {
         sec: Option<Bound<'py, PyAny>>,
         attributes: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        if !args.is_empty() {
+            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "{name} takes one location, as p.{name}(section, x=0.3) or \
+                 p.{name}(section(0.3)); NEURON would ignore the other {count} argument(s)",
+                name = self.name,
+                count = args.len()
+            )));
+        }
         let target = placement(py, target, x, sec, self.is_clamp())?;
-        let process = new_point_process(py, &self.name, &target, Some(args))?;
+        let process = new_point_process(py, &self.name, &target, None)?;
         self.apply_defaults(&process)?;
         if let Some(attributes) = attributes {
             for (name, value) in attributes {
@@ -240,8 +248,16 @@ impl PointProcessFactory {
         parameters: Option<&Bound<'py, PyDict>>,
     ) -> crate::errors::PatchResult<Bound<'py, Collection>> {
         let neuron = crate::attach::attach(py)?;
-        let handles = match targets.extract::<usize>() {
-            Ok(count) => neuron.new_artificial_cells(&self.name, count)?,
+        let handles = match targets.extract::<i64>() {
+            Ok(count) => {
+                let count = usize::try_from(count).map_err(|_| {
+                    pyo3::exceptions::PyValueError::new_err(format!(
+                        "the number of {} to make is 0 or more, got {count}",
+                        self.name
+                    ))
+                })?;
+                neuron.new_artificial_cells(&self.name, count)?
+            }
             Err(_) => {
                 let mut batch = Batch::default();
                 let places = targets

@@ -18,8 +18,11 @@ pub struct Section {
     synapses: Option<Py<PyList>>,
 }
 
+/// The NEURON section, refused with `DeletedSectionError` once NEURON deleted it.
 fn neuron_section<'py>(slf: &Bound<'py, Section>) -> PyResult<Bound<'py, PyAny>> {
-    slf.borrow().as_super().neuron_object(slf.py())
+    let section = slf.borrow().as_super().neuron_object(slf.py())?;
+    crate::convert::section_handle(&section)?;
+    Ok(section)
 }
 
 /// The mutual strong references between two Patch objects.
@@ -124,7 +127,8 @@ impl Section {
         all.extend(unwrap_args(args)?.iter());
         let connect = neuron_section(slf)?.getattr(pyo3::intern!(py, "connect"))?;
         let (all, kwargs) = (PyTuple::new(py, all)?, unwrap_kwargs(kwargs)?);
-        neuron_call(py, || connect.call(all, kwargs.as_ref()))?;
+        neuron_call(py, || connect.call(all, kwargs.as_ref()))
+            .map_err(|error| crate::errors::typed_neuron_error(py, error, &connect))?;
         let other = wrap(unwrap(target)?)?;
         let other = match other.getattr_opt(pyo3::intern!(py, "section"))? {
             Some(section) if !section.is_none() => section,

@@ -70,6 +70,13 @@ impl VecStim {
         let vector = wrap(vector.clone())?;
         let neuron = unwrap(slf.as_any())?;
         let times = unwrap(&vector)?;
+        let values: Vec<f64> = times
+            .call_method0("to_python")
+            .and_then(|values| values.extract())
+            .map_err(|_| {
+                pyo3::exceptions::PyTypeError::new_err("a VecStim plays a Vector of spike times")
+            })?;
+        check_spike_times(&values)?;
         neuron_call(py, || neuron.call_method1("play", (times,)))?;
         slf.borrow_mut().vector = Some(vector.unbind());
         Ok(())
@@ -82,4 +89,20 @@ impl VecStim {
     fn __clear__(&mut self) {
         self.vector = None;
     }
+}
+
+/// Spike times a VecStim can play: finite, from 0 ms, in ascending order (a time it
+/// cannot deliver would be skipped silently).
+fn check_spike_times(times: &[f64]) -> PyResult<()> {
+    let problem = if let Some(bad) = times.iter().find(|time| !time.is_finite() || **time < 0.0) {
+        format!("spike times are finite numbers of ms from 0, got {bad}")
+    } else if let Some(pair) = times.windows(2).find(|pair| pair[1] < pair[0]) {
+        format!(
+            "spike times must be in ascending order, got {} after {}: sort them first",
+            pair[1], pair[0]
+        )
+    } else {
+        return Ok(());
+    };
+    Err(pyo3::exceptions::PyValueError::new_err(problem))
 }

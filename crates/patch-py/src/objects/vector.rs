@@ -13,6 +13,11 @@ pub struct Vector {}
 /// What recording `target` means: its `__record__` pointer (a section or segment records
 /// `v`, a point process its current), else the target itself.
 pub fn record_pointer<'py>(target: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    neuron_pointer(target)
+        .map_err(|error| crate::errors::typed_neuron_error(target.py(), error, target))
+}
+
+fn neuron_pointer<'py>(target: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     match target.getattr_opt(pyo3::intern!(target.py(), "__record__"))? {
         Some(record) => record.call0(),
         None => {
