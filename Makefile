@@ -9,7 +9,7 @@ PY_DEV  := "neuron>=9.0,<10" numpy matplotlib pytest hypothesis ruff mypy typing
 
 export PATCH_PYTHON := $(abspath $(PYTHON))
 
-.PHONY: demo test bench docs fuzz soak venv build rust-test py-test lint example-rust clean
+.PHONY: demo test bench docs fuzz soak valgrind venv build rust-test py-test lint example-rust clean
 
 demo: build
 	$(PYTHON) examples/demo.py build/demo.png
@@ -81,3 +81,7 @@ example-rust: venv
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) target build python/patch/*.so
+
+# The Rust core's tests under valgrind memcheck: any invalid read or write fails.
+valgrind: venv
+	$(PYTHON) tests/valgrind_core.py

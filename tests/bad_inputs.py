@@ -35,7 +35,11 @@ def rows(call, exception, **kinds):
 BAD_INPUTS = [
     # The interpreter
     *rows("p.<name>", "AttributeError", **{"a typo": "p.celcius = 37", "unknown name": "p.nosuch"}),
-    *rows("p(code)", "HocError", **{"HOC syntax error": 'p("x = = 1")', "undefined function": 'p("nosuch_function()")'}),
+    *rows(
+        "p(code)",
+        "HocError",
+        **{"HOC syntax error": 'p("x = = 1")', "undefined function": 'p("nosuch_function()")'},
+    ),
     *rows("p(code)", "TypeError", **{"not a string": "p(42)"}),
     # Sections
     *rows("p.Section", "TypeError", **{"a number as name": "p.Section(name=3)"}),
@@ -50,53 +54,173 @@ BAD_INPUTS = [
         },
     ),
     *rows("section.L", "TypeError", **{"a string": "s.L = 'long'"}),
-    *rows("section.nseg", "ValueError", **{"zero": "s.nseg = 0", "a fraction": "s.nseg = 2.5", "huge": "s.nseg = 10**9"}),
+    *rows(
+        "section.nseg",
+        "ValueError",
+        **{"zero": "s.nseg = 0", "a fraction": "s.nseg = 2.5", "huge": "s.nseg = 10**9"},
+    ),
     *rows("section.<name> = value", "AttributeError", **{"a typo": "s.lenght = 10"}),
-    *rows("section(x)", "ValueError", **{"x above 1": "s(1.5)", "x below 0": "s(-0.1)", "NaN": "s(float('nan'))"}),
+    *rows(
+        "section(x)",
+        "ValueError",
+        **{"x above 1": "s(1.5)", "x below 0": "s(-0.1)", "NaN": "s(float('nan'))"},
+    ),
     *rows("section(x)", "TypeError", **{"a string": "s('middle')"}),
     *rows("section.insert", "ValueError", **{"unknown mechanism": "s.insert('nosuch')"}),
     *rows("section.insert", "TypeError", **{"a number": "s.insert(3)"}),
-    *rows("section.connect", "TypeError", **{"a number": "s.connect(3)", "a point process": "s.connect(syn)"}),
-    *rows("section.set_dimensions", "ValueError", **{"negative length": "s.set_dimensions(-1, 1)", "NaN diameter": "s.set_dimensions(1, float('nan'))"}),
-    *rows("section.set_segments", "ValueError", **{"zero": "s.set_segments(0)", "negative": "s.set_segments(-3)"}),
-    *rows("section.add_3d", "ValueError", **{"not (n, 3)": "s.add_3d([[0, 0], [1, 1]])", "wrong number of diameters": "s.add_3d([[0, 0, 0], [1, 1, 1]], [1, 2, 3])"}),
+    *rows(
+        "section.connect",
+        "TypeError",
+        **{"a number": "s.connect(3)", "a point process": "s.connect(syn)"},
+    ),
+    *rows(
+        "section.set_dimensions",
+        "ValueError",
+        **{
+            "negative length": "s.set_dimensions(-1, 1)",
+            "NaN diameter": "s.set_dimensions(1, float('nan'))",
+        },
+    ),
+    *rows(
+        "section.set_segments",
+        "ValueError",
+        **{"zero": "s.set_segments(0)", "negative": "s.set_segments(-3)"},
+    ),
+    *rows(
+        "section.add_3d",
+        "ValueError",
+        **{
+            "not (n, 3)": "s.add_3d([[0, 0], [1, 1]])",
+            "wrong number of diameters": "s.add_3d([[0, 0, 0], [1, 1, 1]], [1, 2, 3])",
+        },
+    ),
     *rows("section.pop", "HocSectionAccessError", **{"not pushed": "s.pop()"}),
     *rows("section.record", "ValueError", **{"x above 1": "s.record(2)"}),
     *rows("section.iclamp", "ValueError", **{"x above 1": "s.iclamp(x=3)"}),
     *rows("section.iclamp", "TypeError", **{"unknown keyword": "s.iclamp(amplitdue=1)"}),
-    *rows("section.vclamp", "ValueError", **{"wrong number of voltages": "s.vclamp(voltage=[1, 2])"}),
-    *rows("section.synapse", "HocError", **{"a class that is no point process": "s.synapse(p.Vector)"}),
+    *rows(
+        "section.vclamp", "ValueError", **{"wrong number of voltages": "s.vclamp(voltage=[1, 2])"}
+    ),
+    *rows(
+        "section.synapse", "HocError", **{"a class that is no point process": "s.synapse(p.Vector)"}
+    ),
     # Point processes
-    *rows("p.ExpSyn and other point processes", "TypeError", **{"a vector as location": "p.ExpSyn(p.Vector())", "extra positional arguments": "p.ExpSyn(s, 0.3)"}),
-    *rows("p.ExpSyn and other point processes", "ValueError", **{"x above 1": "p.ExpSyn(s, x=2)", "a number outside 0..1 as location": "p.ExpSyn(3)"}),
-    *rows("point_process.<name>", "AttributeError", **{"a typo": "syn.taux", "a typo, set": "syn.tua = 3"}),
+    *rows(
+        "p.ExpSyn and other point processes",
+        "TypeError",
+        **{
+            "a vector as location": "p.ExpSyn(p.Vector())",
+            "extra positional arguments": "p.ExpSyn(s, 0.3)",
+        },
+    ),
+    *rows(
+        "p.ExpSyn and other point processes",
+        "ValueError",
+        **{"x above 1": "p.ExpSyn(s, x=2)", "a number outside 0..1 as location": "p.ExpSyn(3)"},
+    ),
+    *rows(
+        "point_process.<name>",
+        "AttributeError",
+        **{"a typo": "syn.taux", "a typo, set": "syn.tua = 3"},
+    ),
     *rows("p.IClamp", "AttributeError", **{"unknown keyword": "p.IClamp(s, amplitdue=1)"}),
     *rows("p.<PointProcess>.many", "ValueError", **{"negative count": "p.ExpSyn.many(-1)"}),
-    *rows("p.<PointProcess>.many", "AttributeError", **{"unknown parameter": "p.ExpSyn.many([seg], tua=1)"}),
+    *rows(
+        "p.<PointProcess>.many",
+        "AttributeError",
+        **{"unknown parameter": "p.ExpSyn.many([seg], tua=1)"},
+    ),
     *rows("p.VecStim", "TypeError", **{"not numbers": "p.VecStim(pattern=['a'])"}),
-    *rows("p.VecStim", "ValueError", **{"NaN time": "p.VecStim(pattern=[float('nan')])", "negative time": "p.VecStim(pattern=[-1.0])", "times out of order": "p.VecStim(pattern=[3.0, 1.0])"}),
+    *rows(
+        "p.VecStim",
+        "ValueError",
+        **{
+            "NaN time": "p.VecStim(pattern=[float('nan')])",
+            "negative time": "p.VecStim(pattern=[-1.0])",
+            "times out of order": "p.VecStim(pattern=[3.0, 1.0])",
+        },
+    ),
     # Connections
-    *rows("p.NetCon", "HocConnectError", **{"a number as target": "p.NetCon(stim, 3)", "a section as target": "p.NetCon(stim, s)"}),
+    *rows(
+        "p.NetCon",
+        "HocConnectError",
+        **{"a number as target": "p.NetCon(stim, 3)", "a section as target": "p.NetCon(stim, s)"},
+    ),
     *rows("p.NetCon", "HocConnectError", **{"a string as source": "p.NetCon('soma', syn)"}),
     *rows("p.NetCon", "ConnectionError", **{"a pointer without sec": "p.NetCon(seg._ref_v, syn)"}),
-    *rows("p.NetCon", "TypeError", **{"threshold given twice": "p.NetCon(s, syn, -10, threshold=0)"}),
+    *rows(
+        "p.NetCon", "TypeError", **{"threshold given twice": "p.NetCon(s, syn, -10, threshold=0)"}
+    ),
     *rows("p.NetCon", "ValueError", **{"too many weights": "p.NetCon(stim, syn, weight=[1, 2])"}),
-    *rows("p.NetCon", "HocConnectError", **{"NaN delay": "p.NetCon(stim, syn, delay=float('nan'))", "negative delay": "p.NetCon(stim, syn, delay=-1)"}),
-    *rows("p.NetCons", "ValueError", **{"lengths differ": "p.NetCons([stim, stim], [syn])", "weights do not fit": "p.NetCons([stim], [syn], weight=[1, 2])"}),
+    *rows(
+        "p.NetCon",
+        "HocConnectError",
+        **{
+            "NaN delay": "p.NetCon(stim, syn, delay=float('nan'))",
+            "negative delay": "p.NetCon(stim, syn, delay=-1)",
+        },
+    ),
+    *rows(
+        "p.NetCons",
+        "ValueError",
+        **{
+            "lengths differ": "p.NetCons([stim, stim], [syn])",
+            "weights do not fit": "p.NetCons([stim], [syn], weight=[1, 2])",
+        },
+    ),
     *rows("p.NetCons", "TypeError", **{"a number as target": "p.NetCons([stim], [3])"}),
-    *rows("patch.connection", "NotConnectedError", **{"never connected": "patch.connection(stim, syn)"}),
-    *rows("patch.assert_connectable", "NotConnectableError", **{"a number": "patch.assert_connectable(3)"}),
-    *rows("p.ParallelCon", "ParallelConnectError", **{"two GIDs": "p.ParallelCon(1, 2)", "no GID": "p.ParallelCon(stim, syn)", "negative GID": "p.ParallelCon(stim, -1)"}),
+    *rows(
+        "patch.connection",
+        "NotConnectedError",
+        **{"never connected": "patch.connection(stim, syn)"},
+    ),
+    *rows(
+        "patch.assert_connectable",
+        "NotConnectableError",
+        **{"a number": "patch.assert_connectable(3)"},
+    ),
+    *rows(
+        "p.ParallelCon",
+        "ParallelConnectError",
+        **{
+            "two GIDs": "p.ParallelCon(1, 2)",
+            "no GID": "p.ParallelCon(stim, syn)",
+            "negative GID": "p.ParallelCon(stim, -1)",
+        },
+    ),
     # Recording
-    *rows("p.record, Vector.record", "HocRecordError", **{"a number": "p.record(3)", "a string": "p.Vector().record('v')"}),
+    *rows(
+        "p.record, Vector.record",
+        "HocRecordError",
+        **{"a number": "p.record(3)", "a string": "p.Vector().record('v')"},
+    ),
     # Running
-    *rows("p.run", "ValueError", **{"negative duration": "p.run(-5)", "NaN duration": "p.run(float('nan'))"}),
+    *rows(
+        "p.run",
+        "ValueError",
+        **{"negative duration": "p.run(-5)", "NaN duration": "p.run(float('nan'))"},
+    ),
     *rows("p.finitialize", "TypeError", **{"a string": "p.finitialize('rest')"}),
     *rows("p.finitialize", "ValueError", **{"NaN": "p.finitialize(float('nan'))"}),
     *rows("p.continuerun", "ValueError", **{"infinite time": "p.continuerun(float('inf'))"}),
-    *rows("p.continuerun", "UninitializedError", **{"a NetStim freed since finitialize": "p.finitialize(); del stim; gc.collect(); p.continuerun(5)"}),
-    *rows("p.load_mechanisms", "FileNotFoundError", **{"a missing folder": "p.load_mechanisms('/nonexistent/mechanisms')"}),
-    *rows("p.parallel.broadcast", "BroadcastError", **{"not picklable": "p.parallel.broadcast(lambda: 1)", "a root that does not exist": "p.parallel.broadcast(1, root=5)"}),
+    *rows(
+        "p.continuerun",
+        "UninitializedError",
+        **{"a NetStim freed since finitialize": "p.finitialize(); del stim; p.continuerun(5)"},
+    ),
+    *rows(
+        "p.load_mechanisms",
+        "FileNotFoundError",
+        **{"a missing folder": "p.load_mechanisms('/nonexistent/mechanisms')"},
+    ),
+    *rows(
+        "p.parallel.broadcast",
+        "BroadcastError",
+        **{
+            "not picklable": "p.parallel.broadcast(lambda: 1)",
+            "a root that does not exist": "p.parallel.broadcast(1, root=5)",
+        },
+    ),
     # Objects whose section NEURON deleted (h.delete_section)
     *rows(
         "a section deleted through neuron.h",
@@ -117,7 +241,11 @@ BAD_INPUTS = [
             "record a segment": "p.Vector().record(gone_segment)",
         },
     ),
-    *rows("a point process whose section was deleted", "HocSectionAccessError", **{"read a parameter": "gone_synapse.tau", "set a parameter": "gone_synapse.tau = 3"}),
+    *rows(
+        "a point process whose section was deleted",
+        "HocSectionAccessError",
+        **{"read a parameter": "gone_synapse.tau", "set a parameter": "gone_synapse.tau = 3"},
+    ),
 ]
 
 

@@ -51,4 +51,6 @@ def test_a_bad_input_raises_its_exception(row, expected_trace):
 
 
 def test_the_documented_table_is_the_tested_one():
-    assert DOCS.read_text() == markdown(), "regenerate: python tests/bad_inputs.py > docs/bad-inputs.md"
+    assert DOCS.read_text() == markdown(), (
+        "regenerate: python tests/bad_inputs.py > docs/bad-inputs.md"
+    )

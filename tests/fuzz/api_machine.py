@@ -17,7 +17,7 @@ from neuron import h
 from patch import p
 from patch.exceptions import HocSectionAccessError, PatchError
 
-ALLOWED = (PatchError, TypeError, ValueError, AttributeError, LookupError, ReferenceError)
+ALLOWED = (PatchError, TypeError, ValueError, AttributeError, LookupError)
 numbers = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.integers(min_value=-(10**12), max_value=10**12),

@@ -73,10 +73,21 @@ impl MechanismCompiler {
             let file = folder.join(name);
             std::fs::write(&file, content).map_err(|error| io_error("write", &file, &error))?;
         }
-        let output = Command::new(&self.nrnivmodl)
-            .arg(".")
-            .current_dir(folder)
-            .output()
+        // A path is checked before spawning: where the spawn is emulated (valgrind), a
+        // missing program shows up only as a failed child. A bare name is looked up on PATH.
+        let is_path = self.nrnivmodl.components().count() > 1;
+        let runnable = if is_path && !self.nrnivmodl.is_file() {
+            Err(std::io::Error::from(std::io::ErrorKind::NotFound))
+        } else {
+            Ok(())
+        };
+        let output = runnable
+            .and_then(|()| {
+                Command::new(&self.nrnivmodl)
+                    .arg(".")
+                    .current_dir(folder)
+                    .output()
+            })
             .map_err(|error| {
                 NrnError::MechanismBuild(format!(
                     "could not run {}: {error}. nrnivmodl comes with `pip install neuron`; \

@@ -131,7 +131,10 @@ pub fn typed_neuron_error(py: Python<'_>, error: PyErr, object: &Bound<'_, PyAny
             .and_then(|located| located.is_truthy())
             .is_ok_and(|located| !located)
     {
-        let what = object.str().map(|text| text.to_string()).unwrap_or_default();
+        let what = object
+            .str()
+            .map(|text| text.to_string())
+            .unwrap_or_default();
         let message = format!(
             "{what} is not in a section (never placed, or its section was deleted): place it \
              with {what}.loc(section(x)) before using it"
