@@ -170,6 +170,16 @@ BAD_INPUTS = [
     ),
     *rows("p.NetCons", "TypeError", **{"a number as target": "p.NetCons([stim], [3])"}),
     *rows(
+        "p.NetCon, p.NetCons",
+        "HocConnectError",
+        **{
+            "a target without NET_RECEIVE": "p.NetCon(s, p.IClamp(s))",
+            "a target whose section was deleted": "p.NetCon(stim, gone_synapse)",
+            "a source whose section was deleted": "p.NetCon(gone_synapse, syn)",
+            "a target without NET_RECEIVE, in bulk": "p.NetCons([s], [p.IClamp(s)])",
+        },
+    ),
+    *rows(
         "patch.connection",
         "NotConnectedError",
         **{"never connected": "patch.connection(stim, syn)"},

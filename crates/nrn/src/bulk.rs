@@ -1,6 +1,7 @@
 //! Building many objects in one call: one guard and one symbol lookup for the whole batch,
 //! no Python in between. On an error nothing of the batch is left behind.
 
+use std::collections::HashSet;
 use std::ffi::CStr;
 use std::ptr::NonNull;
 
@@ -82,9 +83,16 @@ impl Neuron {
         let class = self.symbol_of_kind("NetCon", SymbolKind::Class)?;
         let voltage = self.symbol_of_kind("v", SymbolKind::RangeVariable)?;
         let mut raw = Vec::with_capacity(specs.len());
+        // Each end once: networks connect the same cells and synapses many times.
+        let (mut sources_checked, mut targets_checked) = (HashSet::new(), HashSet::new());
         for spec in specs {
             let source = match spec.source {
-                Source::Object(object) => RawSource::Object(object.as_ptr()),
+                Source::Object(object) => {
+                    if sources_checked.insert(object.as_ptr() as usize) {
+                        self.check_event_source(object)?;
+                    }
+                    RawSource::Object(object.as_ptr())
+                }
                 Source::Voltage { section, x } => {
                     check_location(x)?;
                     RawSource::Voltage(section.live_ptr()?, x)
@@ -103,6 +111,11 @@ impl Neuron {
                     "a NetCon delay cannot be negative, got {}",
                     spec.delay
                 )));
+            }
+            if let Some(target) = spec.target {
+                if targets_checked.insert(target.as_ptr() as usize) {
+                    self.check_event_target(target)?;
+                }
             }
             let target = spec
                 .target

@@ -51,6 +51,18 @@ pub enum NrnError {
     #[error("{0}")]
     InvalidArgument(String),
 
+    #[error(
+        "a {class} cannot receive NetCon events (it has no NET_RECEIVE block): connect to a \
+         synapse such as ExpSyn, or to an artificial cell"
+    )]
+    NotEventTarget { class: String },
+
+    #[error(
+        "the {class} is not in a section (never placed, or its section was deleted): place \
+         it before connecting it"
+    )]
+    Unplaced { class: String },
+
     #[error("the section was deleted; create a new one instead of using the deleted one")]
     DeletedSection,
 

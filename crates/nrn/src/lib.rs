@@ -12,6 +12,7 @@
 mod bulk;
 mod call;
 mod error;
+mod event_targets;
 pub mod ffi;
 mod guard;
 mod handle;

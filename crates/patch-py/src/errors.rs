@@ -71,6 +71,9 @@ fn to_python(py: Python<'_>, error: &NrnError, neuron_output: &str) -> PyErr {
         NrnError::UnknownName { .. } => PyAttributeError::new_err(message),
         NrnError::WrongKind { .. } | NrnError::WrongClass { .. } => PyTypeError::new_err(message),
         NrnError::InvalidArgument(_) => PyValueError::new_err(message),
+        NrnError::NotEventTarget { .. } | NrnError::Unplaced { .. } => {
+            patch_exception("HocConnectError")
+        }
         NrnError::MechanismBuild(_) => patch_exception("MechanismError"),
         NrnError::LibraryNotFound { .. }
         | NrnError::LibraryLoad { .. }

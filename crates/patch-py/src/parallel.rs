@@ -436,6 +436,7 @@ impl ParallelContext {
                     "a GID's receiver must be a point process, not None",
                 )
             })?;
+            neuron.check_event_target(target)?;
             let made = neuron.call_method(
                 &context,
                 "gid_connect",
@@ -566,6 +567,9 @@ pub fn receive<'py>(
     };
     let neuron = unwrap(context.as_any())?;
     let neuron_target = unwrap(&target)?;
+    crate::attach::attach(py)?
+        .check_event_target(&crate::convert::object_handle(&neuron_target)?)
+        .map_err(crate::errors::PatchErr::from)?;
     let netcon = neuron_call(py, || {
         neuron.call_method1("gid_connect", (gid, &neuron_target))
     })?;

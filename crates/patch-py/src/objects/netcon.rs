@@ -425,8 +425,15 @@ fn netcon_source<'py>(
 }
 
 fn netcon_target<'py>(target: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    if target.is_none() || is_point_process_object(target)? {
+    if target.is_none() {
         return unwrap(target);
+    }
+    if is_point_process_object(target)? {
+        let neuron_target = unwrap(target)?;
+        crate::attach::attach(target.py())?
+            .check_event_target(&object_handle(&neuron_target)?)
+            .map_err(crate::errors::PatchErr::from)?;
+        return Ok(neuron_target);
     }
     let hint = match neuron_kind(&unwrap(target)?)? {
         NeuronKind::Section | NeuronKind::Segment => {
