@@ -11,7 +11,7 @@ import sys
 
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, Phase, settings
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from neuron import h
 
 from patch import p
@@ -42,7 +42,11 @@ class PatchUnderAttack(RuleBasedStateMachine):
         self.sections, self.processes, self.others = [], [], []
 
     def pick(self, data, pool):
-        return data.draw(st.sampled_from(pool)) if pool else None
+        """An element of `pool`, drawn the same way whatever the pool holds: what NEURON
+        accepted earlier decides the pool, and hypothesis needs draws that do not depend on
+        it."""
+        index = data.draw(st.integers(0, 63))
+        return pool[index % len(pool)] if pool else None
 
     @rule(name=st.one_of(st.none(), st.text(max_size=5)))
     def section(self, name):
@@ -50,26 +54,31 @@ class PatchUnderAttack(RuleBasedStateMachine):
         if made is not None:
             self.sections.append(made)
 
-    @precondition(lambda self: self.sections)
     @rule(data=st.data(), attribute=names, value=junk)
     def set_attribute(self, data, attribute, value):
-        attempt(setattr, self.pick(data, self.sections), attribute, value)
+        section = self.pick(data, self.sections)
+        if section is not None:
+            attempt(setattr, section, attribute, value)
 
-    @precondition(lambda self: self.sections)
     @rule(data=st.data(), x=numbers)
     def segment(self, data, x):
-        attempt(self.pick(data, self.sections), x)
+        section = self.pick(data, self.sections)
+        if section is not None:
+            attempt(section, x)
 
-    @precondition(lambda self: self.sections)
     @rule(data=st.data(), mechanism=names)
     def insert(self, data, mechanism):
-        attempt(self.pick(data, self.sections).insert, mechanism)
+        section = self.pick(data, self.sections)
+        if section is not None:
+            attempt(section.insert, mechanism)
 
     @rule(
         data=st.data(), kind=st.sampled_from(["ExpSyn", "IClamp", "NetStim", "IntFire1", "VecStim"])
     )
     def point_process(self, data, kind):
-        target = data.draw(st.one_of(st.just(None), junk, st.sampled_from(self.sections or [None])))
+        target = data.draw(st.one_of(st.just(None), junk, st.just("section")))
+        if target == "section":
+            target = self.pick(data, self.sections)
         made = (
             attempt(getattr(p, kind), target) if kind != "VecStim" else attempt(p.VecStim, target)
         )
@@ -78,8 +87,8 @@ class PatchUnderAttack(RuleBasedStateMachine):
 
     @rule(data=st.data(), settings_=st.tuples(junk, junk, junk))
     def netcon(self, data, settings_):
-        pool = self.sections + self.processes + [None, 3, "x"]
-        source, target = data.draw(st.sampled_from(pool)), data.draw(st.sampled_from(pool))
+        pool = [None, 3, "x", *self.sections, *self.processes]
+        source, target = self.pick(data, pool), self.pick(data, pool)
         weight, delay, threshold = settings_
         made = attempt(p.NetCon, source, target, weight=weight, delay=delay, threshold=threshold)
         if made is not None:
@@ -87,17 +96,17 @@ class PatchUnderAttack(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def bulk(self, data):
-        pool = self.sections + self.processes + [None, 7]
-        sources = data.draw(st.lists(st.sampled_from(pool), max_size=4))
-        targets = data.draw(st.lists(st.sampled_from(pool), max_size=4))
+        pool = [None, 7, *self.sections, *self.processes]
+        sources = [self.pick(data, pool) for _ in range(data.draw(st.integers(0, 4)))]
+        targets = [self.pick(data, pool) for _ in range(data.draw(st.integers(0, 4)))]
         made = attempt(p.NetCons, sources, targets, weight=data.draw(junk))
         if made is not None:
             self.others.append(made)
 
-    @precondition(lambda self: self.sections)
     @rule(data=st.data(), where=numbers)
     def record(self, data, where):
-        made = attempt(self.pick(data, self.sections).record, where)
+        section = self.pick(data, self.sections)
+        made = attempt(section.record, where) if section is not None else None
         if made is not None:
             self.others.append(made)
 
@@ -106,18 +115,18 @@ class PatchUnderAttack(RuleBasedStateMachine):
         kind = data.draw(st.sampled_from(["Section", "NetStim", "Vector", "List"]))
         self.others.append(getattr(h, kind)())
 
-    @precondition(lambda self: self.sections)
     @rule(data=st.data())
     def delete_section_behind_patchs_back(self, data):
         section = self.pick(data, self.sections)
-        if attempt(section.push) is not None:
+        if section is not None and attempt(section.push) is not None:
             h.delete_section()
 
     @rule(data=st.data())
     def forget(self, data):
         for pool in (self.sections, self.processes, self.others):
-            if pool and data.draw(st.booleans()):
-                pool.pop(data.draw(st.integers(0, len(pool) - 1)))
+            drop, index = data.draw(st.booleans()), data.draw(st.integers(0, 63))
+            if pool and drop:
+                pool.pop(index % len(pool))
         gc.collect()
 
     @rule(duration=st.floats(min_value=0, max_value=3))
