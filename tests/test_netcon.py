@@ -165,3 +165,28 @@ def test_duck_typed_ends_connect(cell):
     connection = p.NetCon(p.NetStim(), receptor, weight=0.3)
     assert connection.syn() == receptor.synapse.__neuron__()
     assert connection.weight[0] == 0.3
+
+
+def test_a_spike_detector_at_the_0_end_of_a_child_survives_its_deletion(run_python):
+    # NEURON 9.0.2 names the child in the detector of its 0 end (its parent's node) and
+    # crashes at the next initialisation once the child is deleted; Patch names the parent.
+    out = run_python(
+        """
+from neuron import h
+from patch import p
+parent, child = p.Section(name="parent"), p.Section(name="child")
+child.connect(parent)
+parent.L = parent.diam = child.L = child.diam = 10
+parent.insert("hh")
+stimulus = parent.iclamp(delay=1, duration=1, amplitude=1)
+synapse = p.ExpSyn(parent)
+detectors = [p.NetCon(child(0), synapse), p.NetCons([child(0)], [synapse])[0]]
+spikes = detectors[0].record()
+p.run(10)
+assert len(spikes) > 0
+h.delete_section(sec=child.__neuron__())
+p.run(10)
+print("ran", len(spikes))
+"""
+    )
+    assert out.startswith("ran ")

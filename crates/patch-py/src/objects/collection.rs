@@ -286,6 +286,19 @@ impl Batch {
         Ok((self.sections.len() - 1, x))
     }
 
+    /// Like [`Batch::location`], for a NetCon source: the place named by the section that
+    /// owns its node (see `netcon::watched_place`).
+    fn source_location(&mut self, source: &Bound<'_, PyAny>) -> PatchResult<(usize, f64)> {
+        let neuron = unwrap(source)?;
+        if neuron_kind(&neuron)? != NeuronKind::Segment {
+            return self.location(source);
+        }
+        let x: f64 = neuron.getattr("x")?.extract()?;
+        let (section, x) = super::netcon::watched_place(&neuron.getattr("sec")?, x)?;
+        let (position, _) = self.location(&section)?;
+        Ok((position, x))
+    }
+
     pub fn section(&self, position: usize) -> &nrn::SectionHandle {
         &self.sections[position]
     }
@@ -322,7 +335,7 @@ impl Batch {
                     )
                     .into());
                 }
-                let (section, x) = self.location(&object)?;
+                let (section, x) = self.source_location(&object)?;
                 Item::Voltage(section, x)
             } else {
                 Item::Object(self.object(&object)?)
