@@ -211,6 +211,16 @@ BAD_INPUTS = [
         **{"negative duration": "p.run(-5)", "NaN duration": "p.run(float('nan'))"},
     ),
     *rows("p.finitialize", "TypeError", **{"a string": "p.finitialize('rest')"}),
+    *rows(
+        "p.run, p.finitialize",
+        "HocSectionAccessError",
+        **{
+            "a NetCon from a point process whose section was deleted since": (
+                "c = p.NetCon(syn, p.ExpSyn(p.Section(name='u'))); "
+                "h.delete_section(sec=s.__neuron__()); p.run(1)"
+            ),
+        },
+    ),
     *rows("p.finitialize", "ValueError", **{"NaN": "p.finitialize(float('nan'))"}),
     *rows("p.continuerun", "ValueError", **{"infinite time": "p.continuerun(float('inf'))"}),
     *rows(

@@ -243,9 +243,11 @@ impl Neuron {
 }
 
 impl Neuron {
-    /// How many NetCons deliver to a point process that has lost its place in a section
-    /// (its section was deleted). NEURON 9 crashes initialising a model with one.
-    pub fn netcons_to_lost_targets(&'static self) -> Result<usize> {
+    /// How many NetCons connect a point process that has lost its place in a section (its
+    /// section was deleted), at either end. NEURON 9 crashes initialising a model with one
+    /// as target; with one as source, initialising fails half way through rebuilding its
+    /// spike detector lists and leaves the others pointing at freed memory.
+    pub fn netcons_with_lost_ends(&'static self) -> Result<usize> {
         let netcons = self.new_object("List", &[crate::Arg::Str("NetCon")])?;
         let count = self
             .call_method(&netcons, "count", &[])?
@@ -259,9 +261,12 @@ impl Neuron {
             else {
                 continue;
             };
-            if let Some(target) = self.call_method(&netcon, "syn", &[])?.into_object() {
-                if !unsafe { (self.api.nrn_prop_exists)(target.as_ptr()) } {
-                    lost += 1;
+            for end in ["pre", "syn"] {
+                if let Some(object) = self.call_method(&netcon, end, &[])?.into_object() {
+                    if !unsafe { (self.api.nrn_prop_exists)(object.as_ptr()) } {
+                        lost += 1;
+                        break;
+                    }
                 }
             }
         }

@@ -395,13 +395,13 @@ impl PythonHocInterpreter {
             )));
         }
         let lost = attach(py)?
-            .netcons_to_lost_targets()
+            .netcons_with_lost_ends()
             .map_err(PatchErr::from)?;
         if lost > 0 {
             return Err(section_access_error(
                 py,
                 &format!(
-                    "{lost} NetCon(s) deliver to point processes without a section (never \
+                    "{lost} NetCon(s) connect point processes without a section (never \
                      placed, or their section was deleted with h.delete_section): NEURON would \
                      fail or crash initialising. Place those point processes, or drop the NetCons"
                 ),
