@@ -1,7 +1,6 @@
 //! Building many objects in one call: one guard and one symbol lookup for the whole batch,
 //! no Python in between. On an error nothing of the batch is left behind.
 
-use std::collections::HashSet;
 use std::ffi::CStr;
 use std::ptr::NonNull;
 
@@ -83,14 +82,11 @@ impl Neuron {
         let class = self.symbol_of_kind("NetCon", SymbolKind::Class)?;
         let voltage = self.symbol_of_kind("v", SymbolKind::RangeVariable)?;
         let mut raw = Vec::with_capacity(specs.len());
-        // Each end once: networks connect the same cells and synapses many times.
-        let (mut sources_checked, mut targets_checked) = (HashSet::new(), HashSet::new());
+        let mut checks = crate::event_targets::EndChecks::new(self);
         for spec in specs {
             let source = match spec.source {
                 Source::Object(object) => {
-                    if sources_checked.insert(object.as_ptr() as usize) {
-                        self.check_event_source(object)?;
-                    }
+                    checks.source(object)?;
                     RawSource::Object(object.as_ptr())
                 }
                 Source::Voltage { section, x } => {
@@ -113,9 +109,7 @@ impl Neuron {
                 )));
             }
             if let Some(target) = spec.target {
-                if targets_checked.insert(target.as_ptr() as usize) {
-                    self.check_event_target(target)?;
-                }
+                checks.target(target)?;
             }
             let target = spec
                 .target

@@ -4,7 +4,7 @@
 //! once the node goes (measured with plain `neuron.h` under valgrind:
 //! `NetCon(s(0.5)._ref_v, IClamp, sec=s)`, then deleting `s`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use crate::{Arg, Neuron, NrnError, ObjectHandle, Result};
@@ -23,43 +23,83 @@ struct EventRoles {
 /// and classes loaded later get new names).
 static ROLES: Mutex<Option<HashMap<usize, EventRoles>>> = Mutex::new(None);
 
-impl Neuron {
+/// The checks of many NetCon ends, each class asked once and each placed object once.
+pub(crate) struct EndChecks {
+    neuron: &'static Neuron,
+    /// Per class name address; networks use a handful of classes.
+    classes: Vec<(usize, EventRoles)>,
+    placed: HashSet<usize>,
+}
+
+impl EndChecks {
+    pub(crate) fn new(neuron: &'static Neuron) -> EndChecks {
+        EndChecks {
+            neuron,
+            classes: Vec::new(),
+            placed: HashSet::new(),
+        }
+    }
+
     /// `Ok` when NetCons can deliver to `target`: a synapse placed in a section, or an
     /// artificial cell, with a NET_RECEIVE block.
-    pub fn check_event_target(&'static self, target: &ObjectHandle) -> Result<()> {
-        let roles = self.event_roles(target)?;
+    pub(crate) fn target(&mut self, target: &ObjectHandle) -> Result<()> {
+        let roles = self.roles(target)?;
         if !roles.point_process || !roles.receives {
             return Err(NrnError::NotEventTarget {
                 class: target.class_name(),
             });
         }
-        self.check_placed(target, roles)
+        self.placed(target, roles)
     }
 
     /// `Ok` when `source` can be a NetCon source: a point process placed in a section, or
     /// an artificial cell.
-    pub fn check_event_source(&'static self, source: &ObjectHandle) -> Result<()> {
-        let roles = self.event_roles(source)?;
+    pub(crate) fn source(&mut self, source: &ObjectHandle) -> Result<()> {
+        let roles = self.roles(source)?;
         if !roles.point_process {
             return Err(NrnError::WrongClass {
                 expected: "point process or artificial cell",
                 actual: source.class_name(),
             });
         }
-        self.check_placed(source, roles)
+        self.placed(source, roles)
     }
 
-    fn check_placed(&'static self, object: &ObjectHandle, roles: EventRoles) -> Result<()> {
-        if roles.artificial {
+    fn roles(&mut self, object: &ObjectHandle) -> Result<EventRoles> {
+        let class = unsafe { (self.neuron.api.nrn_class_name)(object.as_ptr()) } as usize;
+        if let Some((_, roles)) = self.classes.iter().find(|(known, _)| *known == class) {
+            return Ok(*roles);
+        }
+        let roles = self.neuron.event_roles(object)?;
+        self.classes.push((class, roles));
+        Ok(roles)
+    }
+
+    fn placed(&mut self, object: &ObjectHandle, roles: EventRoles) -> Result<()> {
+        if roles.artificial || !self.placed.insert(object.as_ptr() as usize) {
             return Ok(());
         }
-        let placed = self.call_method(object, "has_loc", &[])?.as_number();
+        let placed = self.neuron.call_method(object, "has_loc", &[])?.as_number();
         if placed.is_some_and(|placed| placed != 0.0) {
             return Ok(());
         }
         Err(NrnError::Unplaced {
             class: object.class_name(),
         })
+    }
+}
+
+impl Neuron {
+    /// `Ok` when NetCons can deliver to `target`: a synapse placed in a section, or an
+    /// artificial cell, with a NET_RECEIVE block.
+    pub fn check_event_target(&'static self, target: &ObjectHandle) -> Result<()> {
+        EndChecks::new(self).target(target)
+    }
+
+    /// `Ok` when `source` can be a NetCon source: a point process placed in a section, or
+    /// an artificial cell.
+    pub fn check_event_source(&'static self, source: &ObjectHandle) -> Result<()> {
+        EndChecks::new(self).source(source)
     }
 
     fn event_roles(&'static self, object: &ObjectHandle) -> Result<EventRoles> {
