@@ -82,7 +82,7 @@ impl Neuron {
         let class = self.symbol_of_kind("NetCon", SymbolKind::Class)?;
         let voltage = self.symbol_of_kind("v", SymbolKind::RangeVariable)?;
         let mut raw = Vec::with_capacity(specs.len());
-        let mut checks = crate::event_targets::EndChecks::new(self);
+        let mut checks = crate::netcon_ends::EndChecks::new(self);
         for spec in specs {
             let source = match spec.source {
                 Source::Object(object) => {

@@ -12,12 +12,12 @@
 mod bulk;
 mod call;
 mod error;
-mod event_targets;
 pub mod ffi;
 mod guard;
 mod handle;
 mod library;
 pub mod mechanisms;
+mod netcon_ends;
 mod run;
 mod section;
 mod symbols;

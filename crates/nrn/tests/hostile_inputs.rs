@@ -2,7 +2,7 @@
 //! keeps working afterwards.
 mod common;
 
-use nrn::{Arg, Neuron, NrnError, Result};
+use nrn::{Arg, NetConSpec, Neuron, NrnError, ObjectHandle, Result, SectionHandle, Source};
 
 #[path = "../../../examples/hh_soma/model.rs"]
 mod model;
@@ -147,7 +147,34 @@ const CASES: &[(&str, Case)] = &[
             n.set_length(&section, 10.0)
         },
     ),
+    (
+        "NetCon into an IClamp (NEURON leaves a freed spike detector on the node)",
+        |n| {
+            let section = n.new_section("hostile_iclamp_target")?;
+            let clamp = n.new_point_process("IClamp", &section, 0.5)?;
+            n.new_netcons(&[voltage_to(&section, &clamp)]).map(drop)
+        },
+    ),
+    (
+        "NetCon into an unplaced ExpSyn (the same freed spike detector)",
+        |n| {
+            let section = n.new_section("hostile_unplaced_target")?;
+            let synapse = n.new_object("ExpSyn", &[])?;
+            n.new_netcons(&[voltage_to(&section, &synapse)]).map(drop)
+        },
+    ),
 ];
+
+/// A NetCon from the middle of `section` to `target`.
+fn voltage_to<'a>(section: &'a SectionHandle, target: &'a ObjectHandle) -> NetConSpec<'a> {
+    NetConSpec {
+        source: Source::Voltage { section, x: 0.5 },
+        target: Some(target),
+        threshold: -20.0,
+        delay: 1.0,
+        weight: 0.0,
+    }
+}
 
 #[test]
 fn every_hostile_input_is_an_error_and_neuron_keeps_working() {
