@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 static FINISHING: AtomicBool = AtomicBool::new(false);
 
 /// How often the other ranks' processes are looked at.
-const INTERVAL: Duration = Duration::from_millis(500);
+const INTERVAL: Duration = Duration::from_millis(100);
 
 /// Starts watching the ranks that run on this machine. Collective: call on every rank.
 pub fn watch_other_ranks(context: &Bound<'_, PyAny>, rank: usize) -> PyResult<()> {
