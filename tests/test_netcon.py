@@ -190,3 +190,20 @@ print("ran", len(spikes))
 """
     )
     assert out.startswith("ran ")
+
+
+def test_netcons_of_one_source_record_into_one_vector():
+    # NEURON records a spike source into one Vector: a second Vector would silently stop
+    # the first one.
+    soma = p.Section(name="shared_source")
+    soma.L = soma.diam = 10
+    soma.insert("hh")
+    soma.iclamp(delay=1, duration=5, amplitude=1)
+    synapse = p.ExpSyn(p.Section(name="shared_target"))
+    first, second = p.NetCon(soma, synapse), p.NetCon(soma(0.5), None)
+    spikes = first.record()
+    assert second.record() is spikes
+    p.run(10)
+    assert len(spikes) > 0
+    with pytest.warns(UserWarning, match="one Vector"):
+        second.record(p.Vector())

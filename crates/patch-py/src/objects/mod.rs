@@ -12,5 +12,6 @@ pub mod section;
 pub mod section_ref;
 pub mod section_stack;
 pub mod segment;
+pub mod spike_recordings;
 pub mod vecstim;
 pub mod vector;

@@ -57,7 +57,8 @@ impl NetCon {
     }
 
     /// Records the spike times of the source: into `vector`, or into a Vector made on the
-    /// first call and returned again on later ones.
+    /// first call and returned again on later ones, and by every NetCon of the same source
+    /// (NEURON records a source into one Vector).
     #[pyo3(signature = (vector = None))]
     fn record<'py>(
         slf: &Bound<'py, Self>,
@@ -69,15 +70,29 @@ impl NetCon {
                 return Ok(spikes.bind(py).clone());
             }
         }
-        let vector = match vector {
-            Some(vector) => wrap(vector)?,
-            None => wrap(neuron_types(py)?.h.bind(py).call_method0("Vector")?)?,
-        };
         let neuron = unwrap(slf.as_any())?;
+        let vector = match (vector, super::spike_recordings::existing(&neuron)?) {
+            (None, Some(shared)) => shared,
+            (None, None) => wrap(neuron_types(py)?.h.bind(py).call_method0("Vector")?)?,
+            (Some(vector), shared) => {
+                let vector = wrap(vector)?;
+                if shared.is_some_and(|shared| !shared.is(&vector)) {
+                    let message = "this NetCon's source is already recorded into another \
+                                   Vector (through another NetCon); NEURON records a source \
+                                   into one Vector, so that one stops recording";
+                    py.import("warnings")?.call_method1(
+                        "warn",
+                        (message, py.get_type::<pyo3::exceptions::PyUserWarning>(), 2),
+                    )?;
+                }
+                vector
+            }
+        };
         let target = unwrap(&vector)?;
         neuron_call_as(py, "HocRecordError", || {
             neuron.call_method1("record", (target,))
         })?;
+        super::spike_recordings::remember(&neuron, &vector)?;
         slf.borrow_mut().spikes = Some(vector.clone().unbind());
         Ok(vector)
     }
