@@ -145,29 +145,37 @@ class Outcome:
     leftover: str
 
 
-def run(fault: Fault, folder: Path) -> Outcome:
-    """Runs the scenario under mpiexec in its own process group; a hang past TIMEOUT kills
-    the group (and shows up as the exit status of the kill)."""
-    path = folder / f"fault_{FAULTS.index(fault)}.py"
-    path.write_text("from patch import p\n" + textwrap.dedent(fault.code))
-    command = [MPIEXEC, "-n", str(RANKS), sys.executable, str(path)]
+def run_in_group(command, timeout, env=None):
+    """Runs `command` in its own process group, output and errors together; a run past
+    `timeout` kills the whole group. Returns (exit status, output, seconds, timed out)."""
     start = time.monotonic()
     process = subprocess.Popen(
         command,
-        env=dict(os.environ, OPENBLAS_NUM_THREADS="1"),
+        env=dict(os.environ, OPENBLAS_NUM_THREADS="1", **(env or {})),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         process_group=0,
     )
     try:
-        output, _ = process.communicate(timeout=TIMEOUT)
+        output, _ = process.communicate(timeout=timeout)
+        timed_out = False
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         output, _ = process.communicate()
-    seconds = time.monotonic() - start
+        timed_out = True
+    return process.returncode, output, time.monotonic() - start, timed_out
+
+
+def run(fault: Fault, folder: Path) -> Outcome:
+    """Runs the scenario under mpiexec; a hang past TIMEOUT is killed (and shows up as the
+    exit status of the kill)."""
+    path = folder / f"fault_{FAULTS.index(fault)}.py"
+    path.write_text("from patch import p\n" + textwrap.dedent(fault.code))
+    command = [MPIEXEC, "-n", str(RANKS), sys.executable, str(path)]
+    status, output, seconds, _ = run_in_group(command, TIMEOUT)
     leftover = subprocess.run(["pgrep", "-f", str(path)], capture_output=True, text=True)
-    return Outcome(process.returncode, seconds, output, leftover.stdout.strip())
+    return Outcome(status, seconds, output, leftover.stdout.strip())
 
 
 def first_patch_line(output: str) -> str:

@@ -1,23 +1,18 @@
 """MPI: real mpiexec ranks as subprocesses, checked by what they write."""
 
 import json
-import os
-import shutil
-import signal
-import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from mpi_faults import MPIEXEC, run_in_group
 
 from patch import p
 from patch.exceptions import ParallelConnectError
 
 ROOT = Path(__file__).resolve().parent.parent
-MPIEXEC = shutil.which("mpiexec", path=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
 needs_mpi = pytest.mark.skipif(MPIEXEC is None, reason="no mpiexec (install nrn-patch[mpi])")
 
 
@@ -27,23 +22,10 @@ def launch(arguments, ranks=None, timeout=180, env=None):
     command = [sys.executable, *arguments]
     if ranks:
         command = [MPIEXEC, "-n", str(ranks), *command]
-    environment = dict(os.environ, OPENBLAS_NUM_THREADS="1", **(env or {}))
-    start = time.monotonic()
-    process = subprocess.Popen(
-        command,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        process_group=0,
-    )
-    try:
-        out, _ = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        out, _ = process.communicate()
-        raise TimeoutError(f"{command} ran over {timeout} s:\n{out}") from None
-    return process.returncode, out, time.monotonic() - start
+    code, out, seconds, timed_out = run_in_group(command, timeout, env)
+    if timed_out:
+        raise TimeoutError(f"{command} ran over {timeout} s:\n{out}")
+    return code, out, seconds
 
 
 def script(tmp_path, code):
