@@ -188,3 +188,13 @@ def test_base_wrapper_for_other_neuron_objects():
     wrapped = PythonHocObject(netcon)
     assert wrapped.__neuron__() is netcon
     assert wrapped.weight[0] == 0
+
+
+def test_patchs_h_unwraps_and_raw_neuron_needs_transform():
+    # nrn-patch 8 failed `h.Vector().copy(wrapped)` with `h` its interpreter (B5).
+    wrapped = p.Vector([4, 5])
+    assert list(patch.h.Vector().copy(wrapped)) == [4, 5]
+    # Raw neuron.h takes NEURON's own objects only: transform() when mixing interpreters.
+    assert list(h.Vector().copy(patch.transform(wrapped))) == [4, 5]
+    with pytest.raises(RuntimeError, match="instead of Vector"):
+        h.Vector().copy(wrapped)

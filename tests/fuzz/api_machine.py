@@ -63,8 +63,34 @@ class PatchUnderAttack(RuleBasedStateMachine):
     @rule(data=st.data(), x=numbers)
     def segment(self, data, x):
         section = self.pick(data, self.sections)
-        if section is not None:
-            attempt(section, x)
+        made = attempt(section, x) if section is not None else None
+        if made is not None:
+            self.others.append(made)
+
+    @rule(data=st.data(), x=numbers)
+    def connect_sections(self, data, x):
+        child, parent = self.pick(data, self.sections), self.pick(data, self.sections)
+        if child is not None and parent is not None:
+            attempt(child.connect, parent, x)
+
+    @rule(data=st.data(), amplitude=st.one_of(numbers, st.lists(numbers, max_size=4)))
+    def clamp(self, data, amplitude):
+        section = self.pick(data, self.sections)
+        made = attempt(section.iclamp, amplitude=amplitude) if section is not None else None
+        if made is not None:
+            self.processes.append(made)
+
+    @rule(pattern=st.one_of(junk, st.lists(numbers, max_size=4)))
+    def vecstim_pattern(self, pattern):
+        made = attempt(p.VecStim, pattern=pattern)
+        if made is not None:
+            self.processes.append(made)
+
+    @rule(data=st.data())
+    def record_spikes(self, data):
+        netcon = self.pick(data, self.others)
+        if netcon is not None and hasattr(netcon, "threshold"):
+            attempt(netcon.record)
 
     @rule(data=st.data(), mechanism=names)
     def insert(self, data, mechanism):
@@ -87,7 +113,7 @@ class PatchUnderAttack(RuleBasedStateMachine):
 
     @rule(data=st.data(), settings_=st.tuples(junk, junk, junk))
     def netcon(self, data, settings_):
-        pool = [None, 3, "x", *self.sections, *self.processes]
+        pool = [None, 3, "x", *self.sections, *self.processes, *self.others]
         source, target = self.pick(data, pool), self.pick(data, pool)
         weight, delay, threshold = settings_
         made = attempt(p.NetCon, source, target, weight=weight, delay=delay, threshold=threshold)
@@ -132,6 +158,10 @@ class PatchUnderAttack(RuleBasedStateMachine):
     @rule(duration=st.floats(min_value=0, max_value=3))
     def run(self, duration):
         attempt(p.run, duration)
+
+    @rule(duration=st.floats(min_value=0, max_value=3))
+    def continue_run(self, duration):
+        attempt(p.continuerun, p.t + duration)
 
     @invariant()
     def neuron_still_simulates(self):
