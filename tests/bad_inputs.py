@@ -221,6 +221,16 @@ BAD_INPUTS = [
             ),
         },
     ),
+    *rows(
+        "p.continuerun, p.fadvance",
+        "HocSectionAccessError",
+        **{
+            "a NetCon from a point process whose section was deleted since": (
+                "c = p.NetCon(syn, p.ExpSyn(p.Section(name='u'))); p.finitialize(); "
+                "h.delete_section(sec=s.__neuron__()); p.continuerun(1)"
+            ),
+        },
+    ),
     *rows("p.finitialize", "ValueError", **{"NaN": "p.finitialize(float('nan'))"}),
     *rows("p.continuerun", "ValueError", **{"infinite time": "p.continuerun(float('inf'))"}),
     *rows(

@@ -108,6 +108,11 @@ function_table! {
 pub mod internal {
     /// `void* OcJump::fpycall(void* (*)(void*, void*), void*, void*)` in `libnrniv.so`.
     pub const FPYCALL: &[u8] = b"_ZN6OcJump7fpycallEPFPvS0_S0_ES0_S0_\0";
+    /// `int tree_changed` in `libnrniv.so`: set when sections are created, deleted or
+    /// connected, until NEURON rebuilds its structure.
+    pub const TREE_CHANGED: &[u8] = b"tree_changed\0";
+    /// `int v_structure_change` in `libnrniv.so`: set when segments change likewise.
+    pub const STRUCTURE_CHANGE: &[u8] = b"v_structure_change\0";
     /// `Object** hoc_objpop()` in `libnrniv.so`: pops an object that may be NULLobject
     /// (`nrn_object_pop` dereferences it).
     pub const OBJPOP: &[u8] = b"_Z10hoc_objpopv\0";

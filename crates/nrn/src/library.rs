@@ -21,6 +21,8 @@ pub struct Neuron {
     pub(crate) api: Api,
     pub(crate) fpycall: *mut c_void,
     pub(crate) object_pop: Option<(ffi::ObjectPop, ffi::TemporaryUnref)>,
+    /// NEURON's flags of a pending structure rebuild (null when not exported).
+    structure_flags: [*const c_int; 2],
     pub(crate) symbols: SymbolCache,
     pub(crate) kinds: SymbolKinds,
     conversions: Conversions,
@@ -139,10 +141,13 @@ impl Neuron {
             })
             .unwrap_or_default();
         let kinds = SymbolKinds::read(&api)?;
+        let structure_flags = [ffi::internal::TREE_CHANGED, ffi::internal::STRUCTURE_CHANGE]
+            .map(|name| optional_symbol(&library, name).cast_const().cast::<c_int>());
         Ok(Neuron {
             api,
             fpycall,
             object_pop,
+            structure_flags,
             symbols: SymbolCache::default(),
             kinds,
             conversions,
@@ -150,6 +155,14 @@ impl Neuron {
             _library: library,
             _python_library: python_library,
         })
+    }
+
+    /// Whether NEURON will rebuild its structure (sections or segments changed) before it
+    /// next simulates. True when NEURON does not say.
+    pub fn structure_changed(&self) -> bool {
+        self.structure_flags
+            .iter()
+            .any(|flag| flag.is_null() || unsafe { **flag } != 0)
     }
 
     /// The loaded `libnrniv.so`.

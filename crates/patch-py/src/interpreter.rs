@@ -394,19 +394,7 @@ impl PythonHocInterpreter {
                 "the initial membrane potential must be a finite number of mV, got {v}"
             )));
         }
-        let lost = attach(py)?
-            .netcons_with_lost_ends()
-            .map_err(PatchErr::from)?;
-        if lost > 0 {
-            return Err(section_access_error(
-                py,
-                &format!(
-                    "{lost} NetCon(s) connect point processes without a section (never \
-                     placed, or their section was deleted with h.delete_section): NEURON would \
-                     fail or crash initialising. Place those point processes, or drop the NetCons"
-                ),
-            ));
-        }
+        check_netcon_ends(py)?;
         if let Some(context) = parallel::existing_context(py) {
             ParallelContext::prepare_run(&context)?;
         }
@@ -551,7 +539,30 @@ fn is_own_attribute(
 }
 
 /// Refuses to continue a run that could deliver an event to a freed object.
-fn check_can_continue(py: Python<'_>) -> PyResult<()> {
+/// Refuses to simulate with NetCons from or to point processes that lost their section.
+fn check_netcon_ends(py: Python<'_>) -> PyResult<()> {
+    let lost = attach(py)?
+        .netcons_with_lost_ends()
+        .map_err(PatchErr::from)?;
+    if lost == 0 {
+        return Ok(());
+    }
+    Err(section_access_error(
+        py,
+        &format!(
+            "{lost} NetCon(s) connect point processes without a section (never placed, or \
+             their section was deleted with h.delete_section): NEURON would fail or crash \
+             simulating. Place those point processes, or drop the NetCons"
+        ),
+    ))
+}
+
+pub(crate) fn check_can_continue(py: Python<'_>) -> PyResult<()> {
+    // NEURON rebuilds its structure on the next step after sections changed, and fails
+    // half way (or crashes) on NetCons that lost an end; only then is it worth a look.
+    if attach(py)?.structure_changed() {
+        check_netcon_ends(py)?;
+    }
     if crate::run_state::continuing_is_unsafe() {
         return Err(crate::errors::patch_error(
             py,

@@ -213,6 +213,7 @@ impl ParallelContext {
 
     /// Runs every rank's simulation to `tstop` (ms, absolute), exchanging spikes.
     fn psolve(slf: &Bound<'_, Self>, tstop: f64) -> PyResult<()> {
+        crate::interpreter::check_can_continue(slf.py())?;
         run_parallel(&unwrap(slf.as_any())?, tstop)
     }
 
