@@ -207,3 +207,16 @@ def test_netcons_of_one_source_record_into_one_vector():
     assert len(spikes) > 0
     with pytest.warns(UserWarning, match="one Vector"):
         second.record(p.Vector())
+
+
+def test_threshold_and_x_of_a_netcon_without_source_do_not_abort():
+    # NEURON aborts the process reading `threshold` or `x` of a NetCon without a source
+    # through Python; Patch reads them through the Rust core.
+    synapse = p.ExpSyn(p.Section(name="sourceless"))
+    netcon = p.NetCon(None, synapse)
+    assert netcon.threshold == 10
+    netcon.threshold = -5
+    assert netcon.threshold == -5
+    assert netcon.x == 0
+    detector = p.NetCon(p.Section(name="with_source"), None, threshold=-30)
+    assert (detector.threshold, detector.x) == (-30, -65)

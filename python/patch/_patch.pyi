@@ -302,6 +302,7 @@ class Vector(PythonHocObject):
 class NetCon(PythonHocObject):
     def record(self, vector: Any = None) -> Vector: ...
     threshold: float
+    x: float
     @property
     def source(self) -> Any: ...
     @property

@@ -283,8 +283,9 @@ impl Neuron {
     }
 }
 
-/// NetCon's numbers, read and written through its accessor (`weight` is `weight[0]`).
-const NETCON_NUMBERS: [&str; 3] = ["delay", "threshold", "weight"];
+/// NetCon's numbers, read and written through its accessor (`weight` is `weight[0]`, `x`
+/// the source's value).
+const NETCON_NUMBERS: [&str; 4] = ["delay", "threshold", "weight", "x"];
 
 /// A C string with a stable `char*` slot, since HOC takes strings as `char**`.
 struct StrSlot {

@@ -99,8 +99,8 @@ impl NetCon {
 
     /// The source's spike threshold (mV).
     #[getter]
-    fn threshold<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        unwrap(slf.as_any())?.getattr("threshold")
+    fn threshold(slf: &Bound<'_, Self>) -> PyResult<f64> {
+        source_number(slf, "threshold")
     }
 
     /// Refused on a NetCon that receives a GID's spikes: NEURON would change the sender's
@@ -114,7 +114,18 @@ impl NetCon {
                 "this NetCon receives spikes of a GID: set the threshold on the transmitting ParallelCon",
             ));
         }
-        unwrap(slf.as_any())?.setattr("threshold", threshold)
+        set_source_number(slf, "threshold", threshold)
+    }
+
+    /// The value of the source variable (mV for a membrane potential).
+    #[getter]
+    fn x(slf: &Bound<'_, Self>) -> PyResult<f64> {
+        source_number(slf, "x")
+    }
+
+    #[setter]
+    fn set_x(slf: &Bound<'_, Self>, value: f64) -> PyResult<()> {
+        set_source_number(slf, "x", value)
     }
 
     /// What this NetCon was made from: the source and target as given (wrapped).
@@ -286,6 +297,24 @@ pub fn watched_place<'py>(
         section = parent.getattr(pyo3::intern!(section.py(), "sec"))?;
     }
     Ok((section, x))
+}
+
+/// A number of the NetCon's source, read through the Rust core: NEURON reads it outside
+/// its own error handling and aborts the process when the NetCon has no source.
+fn source_number(netcon: &Bound<'_, NetCon>, name: &str) -> PyResult<f64> {
+    let handle = object_handle(netcon.as_any())?;
+    let neuron = crate::attach::attach(netcon.py())?;
+    Ok(neuron
+        .property(&handle, name)
+        .map_err(crate::errors::PatchErr::from)?)
+}
+
+fn set_source_number(netcon: &Bound<'_, NetCon>, name: &str, value: f64) -> PyResult<()> {
+    let handle = object_handle(netcon.as_any())?;
+    let neuron = crate::attach::attach(netcon.py())?;
+    Ok(neuron
+        .set_property(&handle, name, value)
+        .map_err(crate::errors::PatchErr::from)?)
 }
 
 /// A NetCon source that owns its handles.
