@@ -9,7 +9,7 @@ PY_DEV  := "neuron>=9.0,<10" numpy matplotlib pytest hypothesis ruff mypy typing
 
 export PATCH_PYTHON := $(abspath $(PYTHON))
 
-.PHONY: demo test bench docs fuzz soak valgrind venv build rust-test py-test lint example-rust clean
+.PHONY: demo test bench docs fuzz fuzz-traces soak valgrind venv build rust-test py-test lint example-rust clean
 
 demo: build
 	$(PYTHON) examples/demo.py build/demo.png
@@ -65,6 +65,11 @@ lint: build
 FUZZ_EXAMPLES ?= 1000
 fuzz: build
 	$(PYTHON) tests/fuzz/api_machine.py $(FUZZ_EXAMPLES) $$(date +%s)
+
+# Random call traces replayed with glibc's MALLOC_PERTURB_: make fuzz-traces FUZZ_TRACES=200.
+FUZZ_TRACES ?= 50
+fuzz-traces: build
+	$(PYTHON) tests/fuzz/call_traces.py $$(date +%s) $(FUZZ_TRACES)
 
 # A million create-connect-drop cycles (the tests run 20,000).
 soak: build

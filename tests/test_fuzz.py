@@ -17,6 +17,18 @@ def test_random_call_sequences_never_crash_or_corrupt_neuron():
     assert "OK" in finished.stderr
 
 
+def test_random_call_traces_replay_without_crashing(tmp_path):
+    finished = subprocess.run(
+        [sys.executable, str(FUZZER.parent / "call_traces.py"), "1", "3", "1500"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
+    assert finished.returncode == 0, finished.stdout + finished.stderr[-3000:]
+    assert "3 traces of 1500 calls, 0 crashed" in finished.stdout
+
+
 def test_geometry_neuron_would_choke_on_is_refused():
     from patch import p
 
