@@ -418,8 +418,7 @@ impl PythonHocObject {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let neuron = self.neuron_object(args.py())?;
-        typed(call_unwrapped(&neuron, args, kwargs), &neuron)
+        call_unwrapped(&self.neuron_object(args.py())?, args, kwargs)
     }
 
     fn __add__<'py>(&self, other: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {

@@ -34,9 +34,7 @@ impl HocCallable {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let function = self.function(args.py())?;
-        call_unwrapped(&function, args, kwargs)
-            .map_err(|error| crate::errors::typed_neuron_error(args.py(), error, &function))
+        call_unwrapped(&self.function(args.py())?, args, kwargs)
     }
 
     /// The NEURON function itself.

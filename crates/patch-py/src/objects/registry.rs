@@ -153,14 +153,17 @@ pub fn unwrap_kwargs<'py>(
     Ok(Some(unwrapped))
 }
 
-/// Calls a NEURON callable with Patch objects unwrapped and wraps what it returns.
+/// Calls a NEURON callable with Patch objects unwrapped and wraps what it returns; NEURON's
+/// exceptions for objects that lost their section come back typed.
 pub fn call_unwrapped<'py>(
     callable: &Bound<'py, PyAny>,
     args: &Bound<'py, PyTuple>,
     kwargs: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let py = callable.py();
     let (args, kwargs) = (unwrap_args(args)?, unwrap_kwargs(kwargs)?);
-    let result = neuron_call(callable.py(), || callable.call(args, kwargs.as_ref()))?;
+    let result = neuron_call(py, || callable.call(args, kwargs.as_ref()))
+        .map_err(|error| crate::errors::typed_neuron_error(py, error, callable))?;
     wrap_result(result)
 }
 
