@@ -86,6 +86,7 @@ for i in range(n):
         "setup": {
             "plain": "s = h.Section(name='t'); targets = [h.ExpSyn(s(0.5)) for _ in range(100)]",
             "other": "s = p.Section(name='t'); targets = [p.ExpSyn(s) for _ in range(100)]",
+            "Patch bulk": "import numpy as np; s = p.Section(name='t'); synapses = p.ExpSyn.many([s] * 100)",
         },
         "plain": """
 keep = []
@@ -99,7 +100,7 @@ for i in range(n):
         "nrn-patch 8.0.2": NETCONS_WITH_P,
         "Patch": NETCONS_WITH_P,
         "Patch bulk": """
-keep = p.NetCons(p.NetStim.many(n), [targets[i % 100] for i in range(n)], weight=0.01, delay=2)
+keep = p.NetCons(p.NetStim.many(n), synapses[np.arange(n) % 100], weight=0.01, delay=2)
 """,
     },
     "parameters": {

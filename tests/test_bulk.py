@@ -182,5 +182,44 @@ def test_items_keep_their_collection():
     assert stimulus.interval == 10, "the NEURON object is alive"
 
 
+def test_indexing_by_positions_or_a_mask_gives_a_collection():
+    synapses = p.ExpSyn.many([p.Section(name="subset_host")] * 3, tau=[1, 2, 3])
+    repeated = synapses[np.arange(7) % 3]
+    assert isinstance(repeated, Collection) and len(repeated) == 7
+    assert repeated.get("tau").tolist() == [1, 2, 3, 1, 2, 3, 1]
+    assert repeated[4] is synapses[1], "the same NEURON object, the same Patch object"
+    assert synapses[[True, False, True]].get("tau").tolist() == [1, 3]
+    assert synapses[[-1, 0]].get("tau").tolist() == [3, 1]
+    assert len(synapses[[]]) == 0
+    assert isinstance(synapses[0:2], list), "a slice still gives Patch objects"
+
+
+def test_a_subset_keeps_its_collection_and_connects_in_bulk():
+    subset = p.NetStim.many(3, interval=[5, 6, 7])[[2, 2]]
+    gc.collect()
+    assert subset.get("interval").tolist() == [7, 7]
+    synapses = p.ExpSyn.many([p.Section(name="subset_target")] * 2)
+    connections = p.NetCons(subset, synapses[[1, 0]], weight=0.5)
+    assert connections[0].syn() is synapses[1] and connections[1].syn() is synapses[0]
+
+
+@pytest.mark.parametrize(
+    ("index", "error", "message"),
+    [
+        ([3], IndexError, "index 3 is out of range for a collection of 3"),
+        (np.array([-4]), IndexError, "index -4 is out of range"),
+        ([True], IndexError, "a boolean mask of a collection of 3 needs 3 values, got 1"),
+        ([[0]], TypeError, "indexed by an integer, a slice, a sequence of integers"),
+        (["a"], TypeError, "indexed by an integer"),
+        ([0.5], TypeError, "indexed by an integer"),
+        (1.5, TypeError, "indexed by an integer"),
+    ],
+)
+def test_bad_collection_indices_are_typed_errors(index, error, message):
+    synapses = p.ExpSyn.many([p.Section(name="bad_index")] * 3)
+    with pytest.raises(error, match=message):
+        synapses[index]
+
+
 def test_environment_is_untouched():
     assert "PATCH_PUBLIC_CONVERSIONS" not in os.environ

@@ -77,6 +77,24 @@ impl Collection {
         Ok(())
     }
 
+    /// The items at `indices` (a sequence or numpy array of positions, or a boolean mask),
+    /// as a collection that keeps this one alive: `synapses[np.arange(n) % 100]`.
+    fn subset<'py>(
+        slf: &Bound<'py, Self>,
+        indices: &Bound<'py, PyAny>,
+    ) -> PatchResult<Bound<'py, Collection>> {
+        let py = slf.py();
+        let length = slf.get().handles.0.len();
+        let positions = positions(indices, length)?;
+        let handles = positions
+            .iter()
+            .map(|&position| slf.get().handles.0[position].clone())
+            .collect();
+        let subset = Bound::new(py, Collection::new(handles, &slf.get().class_name))?;
+        Collection::tie(&subset, slf.as_any())?;
+        Ok(subset)
+    }
+
     fn item<'py>(slf: &Bound<'py, Self>, index: usize) -> PatchResult<Bound<'py, PyAny>> {
         let handle = &slf.get().handles.0[index];
         let object = python_object(slf.py(), handle)?;
@@ -112,7 +130,9 @@ impl Collection {
             }
             return Ok(pyo3::types::PyList::new(slf.py(), items)?.into_any());
         }
-        let index: isize = index.extract()?;
+        let Ok(index) = index.extract::<isize>() else {
+            return Ok(Collection::subset(slf, index)?.into_any());
+        };
         let position = if index < 0 {
             index + length as isize
         } else {
@@ -207,6 +227,54 @@ impl CollectionIterator {
     fn __clear__(&mut self) {
         self.collection = None;
     }
+}
+
+/// Positions in a collection of `length` items, from numpy-style indices: integers
+/// (negative ones count from the end) or a boolean mask of `length` values.
+fn positions(indices: &Bound<'_, PyAny>, length: usize) -> PyResult<Vec<usize>> {
+    let py = indices.py();
+    let numpy = py.import("numpy")?;
+    let refused = || {
+        PyTypeError::new_err(format!(
+            "a Collection is indexed by an integer, a slice, a sequence of integers or a \
+             boolean mask, not {}",
+            indices.repr().map_or_else(|_| "this".to_string(), |repr| repr.to_string())
+        ))
+    };
+    let array = numpy
+        .call_method1("asarray", (indices,))
+        .map_err(|_| refused())?;
+    let kind: String = array.getattr("dtype")?.getattr("kind")?.extract()?;
+    let dimensions: usize = array.getattr("ndim")?.extract()?;
+    let size: usize = array.getattr("size")?.extract()?;
+    let array = match kind.as_str() {
+        _ if dimensions != 1 => return Err(refused()),
+        "b" if size != length => {
+            return Err(PyIndexError::new_err(format!(
+                "a boolean mask of a collection of {length} needs {length} values, got {size}"
+            )))
+        }
+        "b" => numpy.call_method1("flatnonzero", (array,))?,
+        "i" | "u" => array,
+        // An empty list has numpy's default type, float.
+        "f" if size == 0 => array,
+        _ => return Err(refused()),
+    };
+    let indices: Vec<i64> = array.call_method1("astype", ("int64",))?.call_method0("tolist")?.extract()?;
+    indices
+        .into_iter()
+        .map(|index| {
+            let position = if index < 0 { index + length as i64 } else { index };
+            usize::try_from(position)
+                .ok()
+                .filter(|&position| position < length)
+                .ok_or_else(|| {
+                    PyIndexError::new_err(format!(
+                        "index {index} is out of range for a collection of {length}"
+                    ))
+                })
+        })
+        .collect()
 }
 
 /// One value per item, from a number or a sequence (numpy arrays included).
