@@ -33,6 +33,12 @@ impl ObjectHandle {
         self.object.as_ptr()
     }
 
+    /// Gives up the handle, keeping its reference: the caller owns it now (and gives it
+    /// back through [`ObjectHandle::from_owned`]).
+    pub fn into_raw(self) -> NonNull<Object> {
+        std::mem::ManuallyDrop::new(self).object
+    }
+
     /// The class name, e.g. `"Vector"`.
     pub fn class_name(&self) -> String {
         let name = unsafe { (self.neuron.api.nrn_class_name)(self.as_ptr()) };

@@ -44,6 +44,11 @@ fn fallback_ready(neuron: &'static Neuron) -> PatchResult<()> {
 pub fn object_handle(object: &Bound<'_, PyAny>) -> PatchResult<ObjectHandle> {
     let py = object.py();
     let neuron = attach(py)?;
+    if let Ok(wrapper) = object.cast::<crate::objects::base::PythonHocObject>() {
+        if let Some(handle) = wrapper.borrow().neuron_handle() {
+            return Ok(handle);
+        }
+    }
     let instance = unwrap(object)?;
     // Point process wrappers always hold instances; others are checked.
     if !object.is_instance_of::<crate::objects::point_process::PointProcess>()

@@ -1,12 +1,13 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use pyo3::basic::CompareOp;
-use pyo3::exceptions::{PyAttributeError, PyReferenceError};
+use pyo3::exceptions::PyAttributeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use super::callable::HocCallable;
+use super::neuron_ref::NeuronRef;
 use super::neuron_types::{neuron_kind, NeuronKind};
 use super::registry::{call_unwrapped, unwrap, wrap, wrap_result};
 use crate::suggest::closest;
@@ -18,7 +19,7 @@ use crate::suggest::closest;
 // their own, which is where user attributes go.
 #[pyclass(module = "patch.objects", subclass, weakref)]
 pub struct PythonHocObject {
-    neuron: Option<Py<PyAny>>,
+    neuron: NeuronRef,
     /// Strong references: objects this one depends on, each once.
     references: References,
     /// This wrapper's entry in the registry of live wrappers, if it has one.
@@ -36,7 +37,7 @@ impl Drop for PythonHocObject {
 impl PythonHocObject {
     pub fn new(neuron: Bound<'_, PyAny>) -> PythonHocObject {
         PythonHocObject {
-            neuron: Some(neuron.unbind()),
+            neuron: NeuronRef::python(neuron.unbind()),
             references: References::default(),
             registry_key: None,
             has_events: false,
@@ -51,21 +52,44 @@ impl PythonHocObject {
         wrapper
     }
 
+    /// A wrapper of a NEURON object Patch just made, which can have events in NEURON's
+    /// queue; its Python object is made when it is first needed.
+    pub fn of_handle(handle: nrn::ObjectHandle) -> PythonHocObject {
+        PythonHocObject {
+            neuron: NeuronRef::neuron(handle),
+            references: References::default(),
+            registry_key: None,
+            has_events: true,
+        }
+    }
+
     /// Lets go of the NEURON object and of the registry entry.
     fn release(&mut self) {
         if let Some(key) = self.registry_key.take() {
             super::registry::forget(key);
         }
-        if self.neuron.take().is_some() && self.has_events {
+        if self.neuron.release() && self.has_events {
             crate::run_state::object_with_events_freed();
         }
     }
 
     pub fn neuron_object<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.neuron
-            .as_ref()
-            .map(|neuron| neuron.bind(py).clone())
-            .ok_or_else(|| PyReferenceError::new_err("this Patch object was cleared"))
+        self.neuron.get(py)
+    }
+
+    /// A handle on the NEURON object, if it has no Python object yet (then there is no
+    /// need to make one to get at it).
+    pub fn neuron_handle(&self) -> Option<nrn::ObjectHandle> {
+        self.neuron.handle()
+    }
+
+    /// Whether this wraps the NEURON object whose hash (its address) is `key`.
+    pub fn wraps(&self, py: Python<'_>, key: isize) -> PyResult<bool> {
+        match self.neuron.handle() {
+            Some(handle) => Ok(handle.as_ptr() as isize == key),
+            None if self.neuron.is_cleared() => Ok(false),
+            None => Ok(self.neuron.get(py)?.hash()? == key),
+        }
     }
 
     pub fn set_registry_key(&mut self, key: isize) {
@@ -467,7 +491,7 @@ impl PythonHocObject {
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        visit.call(&self.neuron)?;
+        self.neuron.visit(&visit)?;
         for reference in self.references.iter() {
             visit.call(reference)?;
         }

@@ -11,7 +11,7 @@ use super::base::PythonHocObject;
 use super::neuron_types::{neuron_kind, NeuronKind};
 use super::registry::unwrap;
 use crate::attach::attach;
-use crate::convert::{object_handle, python_object, section_handle};
+use crate::convert::{object_handle, section_handle};
 use crate::errors::PatchResult;
 
 /// NEURON object handles, used only with the GIL held.
@@ -96,12 +96,12 @@ impl Collection {
     }
 
     fn item<'py>(slf: &Bound<'py, Self>, index: usize) -> PatchResult<Bound<'py, PyAny>> {
-        let handle = &slf.get().handles.0[index];
-        let object = python_object(slf.py(), handle)?;
-        let wrapper = match super::registry::lookup_existing(&object)? {
-            Some(existing) => existing,
-            None => super::registry::wrap_new(object, &slf.get().class_name)?,
-        };
+        let collection = slf.get();
+        let wrapper = super::registry::wrap_handle(
+            slf.py(),
+            &collection.handles.0[index],
+            &collection.class_name,
+        )?;
         if let Ok(wrapper) = wrapper.cast::<PythonHocObject>() {
             wrapper.borrow_mut().keep(slf.as_any());
         }

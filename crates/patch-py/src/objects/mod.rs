@@ -5,6 +5,7 @@ pub mod callable;
 pub mod classes;
 pub mod collection;
 pub mod netcon;
+pub mod neuron_ref;
 pub mod neuron_types;
 pub mod point_process;
 pub mod registry;

@@ -14,7 +14,7 @@ use super::registry::{unwrap, wrap};
 use super::section::Section;
 use super::segment::Segment;
 use crate::capture::neuron_call_as;
-use crate::convert::{object_handle, python_object, section_handle};
+use crate::convert::{object_handle, section_handle};
 use crate::errors::patch_error;
 
 /// nrn-patch's defaults, which make a connection do something out of the box.
@@ -33,6 +33,19 @@ pub struct NetCon {
 }
 
 impl NetCon {
+    pub fn of_handle(handle: nrn::ObjectHandle) -> PyClassInitializer<NetCon> {
+        PyClassInitializer::from(PythonHocObject::of_handle(handle)).add_subclass(NetCon::unconnected())
+    }
+
+    fn unconnected() -> NetCon {
+        NetCon {
+            source: None,
+            target: None,
+            spikes: None,
+            received: false,
+        }
+    }
+
     /// Marks a NetCon that receives a GID's spikes.
     pub fn mark_received(&mut self, target: &Bound<'_, PyAny>) {
         self.received = true;
@@ -45,14 +58,8 @@ impl NetCon {
     #[new]
     fn py_new(neuron: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<NetCon>> {
         Ok(
-            PyClassInitializer::from(PythonHocObject::with_events(unwrap(&neuron)?)).add_subclass(
-                NetCon {
-                    source: None,
-                    target: None,
-                    spikes: None,
-                    received: false,
-                },
-            ),
+            PyClassInitializer::from(PythonHocObject::with_events(unwrap(&neuron)?))
+                .add_subclass(NetCon::unconnected()),
         )
     }
 
@@ -233,7 +240,8 @@ pub fn connect<'py>(
     let first_weight = settings.weight.extract::<f64>().unwrap_or(0.0);
     let (netcon, section) = match (sec.is_none(), direct_source(&source)?) {
         (true, Some((direct, section))) => {
-            let netcon = create_directly(py, direct, &target, &settings, first_weight)?;
+            let handle = create_directly(py, direct, &target, &settings, first_weight)?;
+            let netcon = super::registry::wrap_handle(py, &handle, "NetCon")?;
             (netcon, section)
         }
         _ => {
@@ -252,12 +260,11 @@ pub fn connect<'py>(
                 first_weight,
             );
             let netcon = neuron_call_as(py, "HocConnectError", || class.call(args, Some(&kwargs)))?;
-            (netcon, section)
+            (super::registry::wrap_new(netcon, "NetCon")?, section)
         }
     };
     set_weights(&netcon, &settings.weight)?;
 
-    let netcon = super::registry::wrap_new(netcon, "NetCon")?;
     if let Ok(wrapper) = netcon.cast::<NetCon>() {
         let mut wrapper = wrapper.borrow_mut();
         // A pointer source is its section, as far as users can look it up.
@@ -376,7 +383,7 @@ fn create_directly<'py>(
     target: &Bound<'py, PyAny>,
     settings: &Settings<'py>,
     weight: f64,
-) -> PyResult<Bound<'py, PyAny>> {
+) -> PyResult<nrn::ObjectHandle> {
     let target_handle = if target.is_none() {
         None
     } else if target.is_instance_of::<PointProcess>() {
@@ -396,10 +403,8 @@ fn create_directly<'py>(
     let mut made = neuron
         .new_netcons(&[spec])
         .map_err(|error| patch_error(py, "HocConnectError", &error.to_string()))?;
-    let handle = made
-        .pop()
-        .ok_or_else(|| patch_error(py, "HocConnectError", "NEURON made no NetCon"))?;
-    Ok(python_object(py, &handle)?)
+    made.pop()
+        .ok_or_else(|| patch_error(py, "HocConnectError", "NEURON made no NetCon"))
 }
 
 /// Both ends and the NetCon keep each other alive (a pointer source through its

@@ -15,6 +15,10 @@ use crate::capture::neuron_call;
 pub struct PointProcess {}
 
 impl PointProcess {
+    pub fn of_handle(handle: nrn::ObjectHandle) -> PyClassInitializer<PointProcess> {
+        PyClassInitializer::from(PythonHocObject::of_handle(handle)).add_subclass(PointProcess {})
+    }
+
     pub fn initializer(object: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<PointProcess>> {
         Ok(
             PyClassInitializer::from(PythonHocObject::with_events(unwrap(&object)?))
@@ -157,7 +161,7 @@ fn new_point_process_directly<'py>(
         (made.pop(), Some(section))
     };
     let handle = handle.ok_or_else(|| PyValueError::new_err(format!("NEURON made no {class}")))?;
-    let process = super::registry::wrap_new(crate::convert::python_object(py, &handle)?, class)?;
+    let process = super::registry::wrap_handle(py, &handle, class)?;
     if let Some(section) = section {
         keep_each_other(&section, &process)?;
     }
@@ -299,6 +303,9 @@ impl PointProcessFactory {
             ],
             _ => &[],
         };
+        if defaults.is_empty() {
+            return Ok(());
+        }
         let neuron = unwrap(process)?;
         for (name, value) in defaults {
             neuron.setattr(*name, *value)?;

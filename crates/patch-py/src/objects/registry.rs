@@ -11,6 +11,8 @@ use super::base::PythonHocObject;
 use super::classes::{class_for, wrapper_class};
 use super::neuron_types::has_type;
 use super::neuron_types::{neuron_kind, NeuronKind};
+use super::netcon::NetCon;
+use super::point_process::PointProcess;
 use super::segment::Segment;
 use crate::capture::neuron_call;
 
@@ -42,15 +44,24 @@ pub fn wrap<'py>(object: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     }
 }
 
-/// The live wrapper of `object`, if there is one.
-pub fn lookup_existing<'py>(object: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
-    lookup(object.py(), object.hash()?, object)
+/// The Patch wrapper of the NEURON object of `handle`, of class `class_name`: the live
+/// one, or a new one.
+pub fn wrap_handle<'py>(
+    py: Python<'py>,
+    handle: &nrn::ObjectHandle,
+    class_name: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    // A HOC object's hash, the registry key, is its address.
+    match lookup(py, handle.as_ptr() as isize)? {
+        Some(existing) => Ok(existing),
+        None => wrap_new_handle(py, handle.clone(), class_name),
+    }
 }
 
 fn wrap_registered<'py>(object: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let py = object.py();
     let key = object.hash()?;
-    if let Some(existing) = lookup(py, key, &object)? {
+    if let Some(existing) = lookup(py, key)? {
         return Ok(existing);
     }
     let class = wrapper_class(&object)?;
@@ -69,11 +80,7 @@ pub fn wrap_new<'py>(object: Bound<'py, PyAny>, class_name: &str) -> PyResult<Bo
     Ok(wrapper)
 }
 
-fn lookup<'py>(
-    py: Python<'py>,
-    key: isize,
-    object: &Bound<'py, PyAny>,
-) -> PyResult<Option<Bound<'py, PyAny>>> {
+fn lookup(py: Python<'_>, key: isize) -> PyResult<Option<Bound<'_, PyAny>>> {
     let Some(address) = registry().get(&key).copied() else {
         return Ok(None);
     };
@@ -85,13 +92,31 @@ fn lookup<'py>(
     let wrapper = unsafe { Bound::from_borrowed_ptr(py, pointer) };
     // Equal hashes are equal addresses; compare anyway.
     let same = match wrapper.cast::<PythonHocObject>() {
-        Ok(cast) => match cast.borrow().neuron_object(py) {
-            Ok(wrapped) => wrapped.eq(object)?,
-            Err(_) => false,
-        },
+        Ok(cast) => cast.borrow().wraps(py, key)?,
         Err(_) => false,
     };
     Ok(same.then_some(wrapper))
+}
+
+/// Wraps a NEURON object of class `class_name` that Patch just made, keeping NEURON's
+/// Object rather than making a Python object for it where the wrapper is Patch's own.
+fn wrap_new_handle<'py>(
+    py: Python<'py>,
+    handle: nrn::ObjectHandle,
+    class_name: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    // A HOC object's hash, the registry key, is its address.
+    let key = handle.as_ptr() as isize;
+    let class = class_for(py, class_name)?;
+    let wrapper = if class.is(py.get_type::<PointProcess>()) {
+        Bound::new(py, PointProcess::of_handle(handle))?.into_any()
+    } else if class.is(py.get_type::<NetCon>()) {
+        Bound::new(py, NetCon::of_handle(handle))?.into_any()
+    } else {
+        class.call1((crate::convert::python_object(py, &handle)?,))?
+    };
+    remember(py, key, &wrapper)?;
+    Ok(wrapper)
 }
 
 /// Registers a wrapper made by Patch, so the same NEURON object gives it back.

@@ -1,0 +1,138 @@
+//! The NEURON object a Patch wrapper stands for, in one word.
+//!
+//! NEURON's Python object for a HOC object costs 96 bytes. A wrapper of an object Patch
+//! made itself (a point process, a NetCon) starts with NEURON's own Object instead and
+//! makes the Python object the first time someone needs it; per connection, that is the
+//! difference between using more memory than plain NEURON and using less.
+
+use std::mem::ManuallyDrop;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use nrn::{Neuron, ObjectHandle};
+use pyo3::exceptions::PyReferenceError;
+use pyo3::prelude::*;
+use pyo3::{PyTraverseError, PyVisit};
+
+/// Set in the word when it holds a NEURON `Object*` (Python objects and NEURON objects
+/// are both at least 8-byte aligned, so the bit is free).
+const NEURON_OBJECT: usize = 1;
+
+/// Nothing (cleared), a Python object, or a NEURON Object; each with one reference owned.
+/// Only touched with the GIL held; atomic so the wrapper stays `Sync`.
+pub struct NeuronRef(AtomicUsize);
+
+/// What the word holds.
+enum Held {
+    Nothing,
+    Python(*mut pyo3::ffi::PyObject),
+    Neuron(NonNull<nrn::ffi::Object>),
+}
+
+impl NeuronRef {
+    pub fn python(object: Py<PyAny>) -> NeuronRef {
+        NeuronRef(AtomicUsize::new(object.into_ptr() as usize))
+    }
+
+    pub fn neuron(handle: ObjectHandle) -> NeuronRef {
+        NeuronRef(AtomicUsize::new(
+            handle.into_raw().as_ptr() as usize | NEURON_OBJECT,
+        ))
+    }
+
+    fn held(&self) -> Held {
+        decode(self.0.load(Ordering::Acquire))
+    }
+
+    /// The Python object, made now if this holds NEURON's Object.
+    pub fn get<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let word = self.0.load(Ordering::Acquire);
+        let made = match decode(word) {
+            Held::Python(object) => return Ok(unsafe { Bound::from_borrowed_ptr(py, object) }),
+            Held::Nothing => {
+                return Err(PyReferenceError::new_err("this Patch object was cleared"))
+            }
+            Held::Neuron(object) => {
+                let handle = ManuallyDrop::new(owned_handle(object));
+                crate::convert::python_object(py, &handle)?
+            }
+        };
+        // Making the Python object can run Python code; keep whichever was made first.
+        match self.0.compare_exchange(
+            word,
+            made.as_ptr() as usize,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => {
+                let made = made.unbind().into_ptr();
+                if let Held::Neuron(object) = decode(word) {
+                    drop(owned_handle(object));
+                }
+                Ok(unsafe { Bound::from_borrowed_ptr(py, made) })
+            }
+            Err(_) => self.get(py),
+        }
+    }
+
+    /// A new handle on the NEURON object, without making a Python object, if this holds
+    /// NEURON's Object.
+    pub fn handle(&self) -> Option<ObjectHandle> {
+        match self.held() {
+            Held::Neuron(object) => Some((*ManuallyDrop::new(owned_handle(object))).clone()),
+            _ => None,
+        }
+    }
+
+    pub fn is_cleared(&self) -> bool {
+        matches!(self.held(), Held::Nothing)
+    }
+
+    /// Gives back the reference held; whether there was one.
+    pub fn release(&self) -> bool {
+        match decode(self.0.swap(0, Ordering::AcqRel)) {
+            Held::Nothing => false,
+            Held::Python(object) => {
+                Python::attach(|py| drop(unsafe { Bound::from_owned_ptr(py, object) }));
+                true
+            }
+            Held::Neuron(object) => {
+                drop(owned_handle(object));
+                true
+            }
+        }
+    }
+
+    pub fn visit(&self, visit: &PyVisit<'_>) -> Result<(), PyTraverseError> {
+        let Held::Python(object) = self.held() else {
+            return Ok(());
+        };
+        // Traversal runs with the GIL held; the reference stays ours.
+        let py = unsafe { Python::assume_attached() };
+        let held = ManuallyDrop::new(unsafe { Bound::from_owned_ptr(py, object) }.unbind());
+        visit.call(&*held)
+    }
+}
+
+impl Drop for NeuronRef {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+fn decode(word: usize) -> Held {
+    if word == 0 {
+        Held::Nothing
+    } else if word & NEURON_OBJECT != 0 {
+        Held::Neuron(unsafe { NonNull::new_unchecked((word & !NEURON_OBJECT) as *mut _) })
+    } else {
+        Held::Python(word as *mut pyo3::ffi::PyObject)
+    }
+}
+
+/// The handle of the reference the word owns (NEURON is attached: the word was made
+/// from a handle).
+fn owned_handle(object: NonNull<nrn::ffi::Object>) -> ObjectHandle {
+    let neuron = Neuron::get().expect("a NEURON object exists, so NEURON is attached");
+    unsafe { ObjectHandle::from_owned(neuron, object) }
+}
