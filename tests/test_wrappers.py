@@ -168,6 +168,33 @@ def test_one_neuron_object_one_wrapper():
     assert {soma(0.5), soma(0.5)} == {soma(0.5)}
 
 
+def test_objects_patch_makes_are_the_same_objects_before_and_after_neuron_sees_them():
+    # Patch keeps NEURON's own Object for what it makes and makes NEURON's Python object
+    # only when asked: identity, hashing and equality must not notice.
+    section = p.Section(name="lazy_host")
+    stimulus, synapse = p.NetStim(), p.ExpSyn(section)
+    connection = p.NetCon(stimulus, synapse)
+    assert connection.syn() is synapse and connection.pre() is stimulus
+    assert p.List("NetCon").o(p.List("NetCon").count() - 1) is connection
+    neuron = connection.__neuron__()
+    assert connection.__neuron__() is neuron, "made once, then kept"
+    assert hash(connection) == hash(neuron) and connection == neuron
+    assert {connection, connection.syn().__neuron__()} == {connection, synapse}
+    assert patch.transform(stimulus) is stimulus.__neuron__()
+    assert h.NetCon(stimulus.__neuron__(), None).pre() == stimulus.__neuron__()
+
+
+def test_an_object_made_by_patch_and_dropped_frees_neuron_s_object():
+    gc.collect()
+    baseline = h.List("NetStim").count()
+    first, second = p.NetStim(), p.NetStim()
+    second.__neuron__()  # this one has NEURON's Python object as well
+    assert h.List("NetStim").count() == baseline + 2
+    del first, second
+    gc.collect()
+    assert h.List("NetStim").count() == baseline
+
+
 def test_ref_and_deref():
     holder = p.Vector()
     kept = p.Vector([1])

@@ -515,7 +515,13 @@ pub fn transmit(
         Ok(())
     })?;
     if let Ok(wrapper) = context.cast::<PythonHocObject>() {
-        wrapper.borrow_mut().keep(netcon);
+        // A NetCon transmits one GID: a new transmitter cannot be held yet (no search
+        // through the thousands the context holds).
+        if already < 0.0 {
+            wrapper.borrow_mut().keep_new(netcon);
+        } else {
+            wrapper.borrow_mut().keep(netcon);
+        }
     }
     Ok(())
 }
@@ -534,8 +540,8 @@ fn relay<'py>(py: Python<'py>, netcon: &Bound<'py, PyAny>) -> PyResult<Bound<'py
     let watcher = hoc_attribute(py, "NetCon")?.call1((unwrap(&relay)?, py.None()))?;
     let watcher = crate::objects::registry::wrap_new(watcher, "NetCon")?;
     if let Ok(wrapper) = netcon.cast::<PythonHocObject>() {
-        wrapper.borrow_mut().keep(&relay);
-        wrapper.borrow_mut().keep(&watcher);
+        wrapper.borrow_mut().keep_new(&relay);
+        wrapper.borrow_mut().keep_new(&watcher);
     }
     unwrap(&watcher)
 }
@@ -580,12 +586,9 @@ pub fn receive<'py>(
     if let Ok(wrapper) = netcon.cast::<crate::objects::netcon::NetCon>() {
         wrapper.borrow_mut().mark_received(&target);
     }
-    if let (Ok(netcon_wrapper), Ok(target_wrapper)) = (
-        netcon.cast::<PythonHocObject>(),
-        target.cast::<PythonHocObject>(),
-    ) {
-        netcon_wrapper.borrow_mut().keep(&target);
-        target_wrapper.borrow_mut().keep(&netcon);
+    // The NetCon holds its target as `target`.
+    if let Ok(target_wrapper) = target.cast::<PythonHocObject>() {
+        target_wrapper.borrow_mut().keep_new(&netcon);
     }
     if let Some(attributes) = attributes {
         for (name, value) in attributes {

@@ -1,4 +1,4 @@
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use pyo3::basic::CompareOp;
 use pyo3::exceptions::PyAttributeError;
@@ -9,6 +9,7 @@ use pyo3::{PyTraverseError, PyVisit};
 use super::callable::HocCallable;
 use super::neuron_ref::NeuronRef;
 use super::neuron_types::{neuron_kind, NeuronKind};
+use super::references::References;
 use super::registry::{call_unwrapped, unwrap, wrap, wrap_result};
 use crate::suggest::closest;
 
@@ -22,10 +23,9 @@ pub struct PythonHocObject {
     neuron: NeuronRef,
     /// Strong references: objects this one depends on, each once.
     references: References,
-    /// This wrapper's entry in the registry of live wrappers, if it has one.
-    registry_key: Option<isize>,
-    /// The NEURON object can have events in NEURON's queue (point processes, NetCons).
-    has_events: bool,
+    /// This wrapper's entry in the registry of live wrappers (0: none; entries are
+    /// addresses).
+    registry_key: isize,
 }
 
 impl Drop for PythonHocObject {
@@ -36,39 +36,35 @@ impl Drop for PythonHocObject {
 
 impl PythonHocObject {
     pub fn new(neuron: Bound<'_, PyAny>) -> PythonHocObject {
-        PythonHocObject {
-            neuron: NeuronRef::python(neuron.unbind()),
-            references: References::default(),
-            registry_key: None,
-            has_events: false,
-        }
+        PythonHocObject::holding(NeuronRef::python(neuron.unbind(), false))
     }
 
     /// A wrapper of an object that can have events in NEURON's queue: freeing it makes
     /// continuing the run unsafe until the next initialisation.
     pub fn with_events(neuron: Bound<'_, PyAny>) -> PythonHocObject {
-        let mut wrapper = PythonHocObject::new(neuron);
-        wrapper.has_events = true;
-        wrapper
+        PythonHocObject::holding(NeuronRef::python(neuron.unbind(), true))
     }
 
     /// A wrapper of a NEURON object Patch just made, which can have events in NEURON's
     /// queue; its Python object is made when it is first needed.
     pub fn of_handle(handle: nrn::ObjectHandle) -> PythonHocObject {
+        PythonHocObject::holding(NeuronRef::neuron(handle, true))
+    }
+
+    fn holding(neuron: NeuronRef) -> PythonHocObject {
         PythonHocObject {
-            neuron: NeuronRef::neuron(handle),
+            neuron,
             references: References::default(),
-            registry_key: None,
-            has_events: true,
+            registry_key: 0,
         }
     }
 
     /// Lets go of the NEURON object and of the registry entry.
     fn release(&mut self) {
-        if let Some(key) = self.registry_key.take() {
-            super::registry::forget(key);
+        if self.registry_key != 0 {
+            super::registry::forget(std::mem::take(&mut self.registry_key));
         }
-        if self.neuron.release() && self.has_events {
+        if self.neuron.release() {
             crate::run_state::object_with_events_freed();
         }
     }
@@ -93,72 +89,17 @@ impl PythonHocObject {
     }
 
     pub fn set_registry_key(&mut self, key: isize) {
-        self.registry_key = Some(key);
+        self.registry_key = key;
     }
 
     /// Keeps `object` alive as long as this one lives.
     pub fn keep(&mut self, object: &Bound<'_, PyAny>) {
         self.references.insert(object);
     }
-}
 
-/// A set of strong references, small and cheap for the usual handful; an index of
-/// addresses appears once there are many (a synapse with thousands of NetCons).
-#[derive(Default)]
-struct References {
-    objects: Vec<Py<PyAny>>,
-    index: Option<FxHashSet<usize>>,
-}
-
-impl References {
-    const INDEXED_FROM: usize = 16;
-
-    fn insert(&mut self, object: &Bound<'_, PyAny>) {
-        let address = object.as_ptr() as usize;
-        let known = match &mut self.index {
-            Some(index) => !index.insert(address),
-            None => self
-                .objects
-                .iter()
-                .any(|held| held.as_ptr() as usize == address),
-        };
-        if known {
-            return;
-        }
-        self.objects.push(object.clone().unbind());
-        if self.index.is_none() && self.objects.len() >= Self::INDEXED_FROM {
-            self.index = Some(
-                self.objects
-                    .iter()
-                    .map(|held| held.as_ptr() as usize)
-                    .collect(),
-            );
-        }
-    }
-
-    fn remove(&mut self, object: &Bound<'_, PyAny>) -> bool {
-        let address = object.as_ptr() as usize;
-        let Some(position) = self
-            .objects
-            .iter()
-            .position(|held| held.as_ptr() as usize == address)
-        else {
-            return false;
-        };
-        self.objects.swap_remove(position);
-        if let Some(index) = &mut self.index {
-            index.remove(&address);
-        }
-        true
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &Py<PyAny>> {
-        self.objects.iter()
-    }
-
-    fn clear(&mut self) {
-        self.objects.clear();
-        self.index = None;
+    /// Keeps `object`, which was just made, alive as long as this one lives.
+    pub fn keep_new(&mut self, object: &Bound<'_, PyAny>) {
+        self.references.insert_new(object);
     }
 }
 

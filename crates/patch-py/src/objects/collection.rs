@@ -70,7 +70,7 @@ impl Collection {
                 continue;
             }
             if let Ok(wrapper) = object.cast::<PythonHocObject>() {
-                wrapper.borrow_mut().keep(collection.as_any());
+                wrapper.borrow_mut().keep_new(collection.as_any());
                 keep.push(object.unbind());
             }
         }
@@ -238,7 +238,9 @@ fn positions(indices: &Bound<'_, PyAny>, length: usize) -> PyResult<Vec<usize>> 
         PyTypeError::new_err(format!(
             "a Collection is indexed by an integer, a slice, a sequence of integers or a \
              boolean mask, not {}",
-            indices.repr().map_or_else(|_| "this".to_string(), |repr| repr.to_string())
+            indices
+                .repr()
+                .map_or_else(|_| "this".to_string(), |repr| repr.to_string())
         ))
     };
     let array = numpy
@@ -260,11 +262,18 @@ fn positions(indices: &Bound<'_, PyAny>, length: usize) -> PyResult<Vec<usize>> 
         "f" if size == 0 => array,
         _ => return Err(refused()),
     };
-    let indices: Vec<i64> = array.call_method1("astype", ("int64",))?.call_method0("tolist")?.extract()?;
+    let indices: Vec<i64> = array
+        .call_method1("astype", ("int64",))?
+        .call_method0("tolist")?
+        .extract()?;
     indices
         .into_iter()
         .map(|index| {
-            let position = if index < 0 { index + length as i64 } else { index };
+            let position = if index < 0 {
+                index + length as i64
+            } else {
+                index
+            };
             usize::try_from(position)
                 .ok()
                 .filter(|&position| position < length)

@@ -8,6 +8,7 @@ pub mod netcon;
 pub mod neuron_ref;
 pub mod neuron_types;
 pub mod point_process;
+pub mod references;
 pub mod registry;
 pub mod section;
 pub mod section_ref;

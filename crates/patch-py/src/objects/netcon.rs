@@ -34,7 +34,8 @@ pub struct NetCon {
 
 impl NetCon {
     pub fn of_handle(handle: nrn::ObjectHandle) -> PyClassInitializer<NetCon> {
-        PyClassInitializer::from(PythonHocObject::of_handle(handle)).add_subclass(NetCon::unconnected())
+        PyClassInitializer::from(PythonHocObject::of_handle(handle))
+            .add_subclass(NetCon::unconnected())
     }
 
     fn unconnected() -> NetCon {
@@ -407,19 +408,17 @@ fn create_directly<'py>(
         .ok_or_else(|| patch_error(py, "HocConnectError", "NEURON made no NetCon"))
 }
 
-/// Both ends and the NetCon keep each other alive (a pointer source through its
-/// section); `_connections` is read off these references.
+/// Both ends (a pointer source through its section) keep the new NetCon alive, which
+/// holds them in its `source` and `target`; `_connections` is read off these references.
 fn remember_connection(
     netcon: &Bound<'_, PyAny>,
     source: &Bound<'_, PyAny>,
     target: &Bound<'_, PyAny>,
     section: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<()> {
-    let netcon_wrapper = netcon.cast::<PythonHocObject>()?;
     for end in [source, target].into_iter().chain(section) {
         if let Ok(end) = end.cast::<PythonHocObject>() {
-            end.borrow_mut().keep(netcon);
-            netcon_wrapper.borrow_mut().keep(end);
+            end.borrow_mut().keep_new(netcon);
         }
     }
     Ok(())

@@ -14,12 +14,16 @@ use pyo3::exceptions::PyReferenceError;
 use pyo3::prelude::*;
 use pyo3::{PyTraverseError, PyVisit};
 
-/// Set in the word when it holds a NEURON `Object*` (Python objects and NEURON objects
-/// are both at least 8-byte aligned, so the bit is free).
+/// Set in the word when it holds a NEURON `Object*`. Python objects and NEURON objects
+/// are at least 8-byte aligned, so the two low bits are free.
 const NEURON_OBJECT: usize = 1;
+/// Set when the object can have events in NEURON's queue (point processes, NetCons).
+const HAS_EVENTS: usize = 2;
+const FLAGS: usize = NEURON_OBJECT | HAS_EVENTS;
 
-/// Nothing (cleared), a Python object, or a NEURON Object; each with one reference owned.
-/// Only touched with the GIL held; atomic so the wrapper stays `Sync`.
+/// Nothing (cleared), a Python object, or a NEURON Object, each with one reference owned;
+/// and whether the object can have events in NEURON's queue. Only touched with the GIL
+/// held; atomic so the wrapper stays `Sync`.
 pub struct NeuronRef(AtomicUsize);
 
 /// What the word holds.
@@ -30,13 +34,15 @@ enum Held {
 }
 
 impl NeuronRef {
-    pub fn python(object: Py<PyAny>) -> NeuronRef {
-        NeuronRef(AtomicUsize::new(object.into_ptr() as usize))
+    pub fn python(object: Py<PyAny>, has_events: bool) -> NeuronRef {
+        NeuronRef(AtomicUsize::new(
+            object.into_ptr() as usize | events_flag(has_events),
+        ))
     }
 
-    pub fn neuron(handle: ObjectHandle) -> NeuronRef {
+    pub fn neuron(handle: ObjectHandle, has_events: bool) -> NeuronRef {
         NeuronRef(AtomicUsize::new(
-            handle.into_raw().as_ptr() as usize | NEURON_OBJECT,
+            handle.into_raw().as_ptr() as usize | NEURON_OBJECT | events_flag(has_events),
         ))
     }
 
@@ -60,7 +66,7 @@ impl NeuronRef {
         // Making the Python object can run Python code; keep whichever was made first.
         match self.0.compare_exchange(
             word,
-            made.as_ptr() as usize,
+            made.as_ptr() as usize | (word & HAS_EVENTS),
             Ordering::AcqRel,
             Ordering::Acquire,
         ) {
@@ -88,19 +94,18 @@ impl NeuronRef {
         matches!(self.held(), Held::Nothing)
     }
 
-    /// Gives back the reference held; whether there was one.
+    /// Gives back the reference held; whether that let go of an object that can have
+    /// events in NEURON's queue.
     pub fn release(&self) -> bool {
-        match decode(self.0.swap(0, Ordering::AcqRel)) {
-            Held::Nothing => false,
+        let word = self.0.swap(0, Ordering::AcqRel);
+        match decode(word) {
+            Held::Nothing => return false,
             Held::Python(object) => {
                 Python::attach(|py| drop(unsafe { Bound::from_owned_ptr(py, object) }));
-                true
             }
-            Held::Neuron(object) => {
-                drop(owned_handle(object));
-                true
-            }
+            Held::Neuron(object) => drop(owned_handle(object)),
         }
+        word & HAS_EVENTS != 0
     }
 
     pub fn visit(&self, visit: &PyVisit<'_>) -> Result<(), PyTraverseError> {
@@ -120,13 +125,22 @@ impl Drop for NeuronRef {
     }
 }
 
+fn events_flag(has_events: bool) -> usize {
+    if has_events {
+        HAS_EVENTS
+    } else {
+        0
+    }
+}
+
 fn decode(word: usize) -> Held {
-    if word == 0 {
+    let pointer = word & !FLAGS;
+    if pointer == 0 {
         Held::Nothing
     } else if word & NEURON_OBJECT != 0 {
-        Held::Neuron(unsafe { NonNull::new_unchecked((word & !NEURON_OBJECT) as *mut _) })
+        Held::Neuron(unsafe { NonNull::new_unchecked(pointer as *mut _) })
     } else {
-        Held::Python(word as *mut pyo3::ffi::PyObject)
+        Held::Python(pointer as *mut pyo3::ffi::PyObject)
     }
 }
 

@@ -7,7 +7,7 @@ use super::base::PythonHocObject;
 use super::collection::{apply_parameters, Batch, Collection};
 use super::neuron_types::{has_type, neuron_types};
 use super::registry::{unwrap, unwrap_args, wrap};
-use super::section::keep_each_other;
+use super::section::keep_new_process;
 use crate::capture::neuron_call;
 
 /// A point process or artificial cell (ExpSyn, NetStim, IntFire1, your own mechanisms).
@@ -133,7 +133,7 @@ pub fn new_point_process<'py>(
     let process = neuron_call(py, || class.call1(call_args))?;
     let process = wrap(process)?;
     if let Some(section) = section {
-        keep_each_other(&section, &process)?;
+        keep_new_process(&section, &process)?;
     }
     Ok(process)
 }
@@ -163,7 +163,7 @@ fn new_point_process_directly<'py>(
     let handle = handle.ok_or_else(|| PyValueError::new_err(format!("NEURON made no {class}")))?;
     let process = super::registry::wrap_handle(py, &handle, class)?;
     if let Some(section) = section {
-        keep_each_other(&section, &process)?;
+        keep_new_process(&section, &process)?;
     }
     Ok(process)
 }

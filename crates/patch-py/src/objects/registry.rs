@@ -9,9 +9,9 @@ use rustc_hash::FxHashMap;
 
 use super::base::PythonHocObject;
 use super::classes::{class_for, wrapper_class};
+use super::netcon::NetCon;
 use super::neuron_types::has_type;
 use super::neuron_types::{neuron_kind, NeuronKind};
-use super::netcon::NetCon;
 use super::point_process::PointProcess;
 use super::segment::Segment;
 use crate::capture::neuron_call;

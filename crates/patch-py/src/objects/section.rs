@@ -35,6 +35,16 @@ pub fn keep_each_other(first: &Bound<'_, PyAny>, second: &Bound<'_, PyAny>) -> P
     Ok(())
 }
 
+/// The mutual strong references between a section and a point process just made on it.
+pub fn keep_new_process(section: &Bound<'_, PyAny>, process: &Bound<'_, PyAny>) -> PyResult<()> {
+    for (holder, held) in [(section, process), (process, section)] {
+        if let Ok(holder) = holder.cast::<PythonHocObject>() {
+            holder.borrow_mut().keep_new(held);
+        }
+    }
+    Ok(())
+}
+
 impl Section {
     /// A new NEURON section (named, visible to HOC) and its Patch wrapper.
     pub fn create<'py>(
