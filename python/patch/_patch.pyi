@@ -1,10 +1,9 @@
 import os
-
-import numpy.typing as npt
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeAlias, overload
 
+import numpy.typing as npt
 from typing_extensions import Self, disjoint_base, final
 
 __all__ = [
