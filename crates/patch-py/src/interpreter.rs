@@ -21,6 +21,9 @@ use crate::objects::vecstim::new_vecstim;
 use crate::parallel::{self, ParallelContext};
 use crate::time::time_vector;
 
+/// NetCons made per call into the Rust core by `p.NetCons`.
+const NETCON_CHUNK: usize = 512;
+
 /// Patch's HOC interpreter `p`: everything `neuron.h` has, with stdrun loaded, Patch's
 /// defaults, loud errors for typos, and NEURON objects handed out as Patch objects.
 #[pyclass(module = "patch.interpreter", subclass)]
@@ -255,16 +258,22 @@ impl PythonHocInterpreter {
         let weights = number(weight, netcon::DEFAULT_WEIGHT, "weight")?;
         let delays = number(delay, netcon::DEFAULT_DELAY, "delay")?;
         let thresholds = number(threshold, netcon::DEFAULT_THRESHOLD, "threshold")?;
-        let specs: Vec<nrn::NetConSpec<'_>> = (0..count)
-            .map(|index| nrn::NetConSpec {
-                source: batch.source(&source_items, index),
-                target: batch.object_at(&target_items, index),
-                threshold: thresholds[index],
-                delay: delays[index],
-                weight: weights[index],
-            })
-            .collect();
-        let handles = neuron.new_netcons(&specs)?;
+        // In chunks: NEURON builds each NetCon right after Patch checked its ends, while
+        // they are still in the cache, and no list of all specs is ever made.
+        let mut handles = Vec::with_capacity(count);
+        for start in (0..count).step_by(NETCON_CHUNK) {
+            let specs: Vec<nrn::NetConSpec<'_>> = (start..count.min(start + NETCON_CHUNK))
+                .map(|index| nrn::NetConSpec {
+                    source: batch.source(&source_items, index),
+                    target: batch.object_at(&target_items, index),
+                    threshold: thresholds[index],
+                    delay: delays[index],
+                    weight: weights[index],
+                })
+                .collect();
+            // On an error the NetCons made so far go with `handles`.
+            handles.extend(neuron.new_netcons(&specs)?);
+        }
         let collection = Bound::new(py, Collection::new(handles, "NetCon"))?;
         Collection::tie(&collection, sources)?;
         Collection::tie(&collection, &targets)?;
