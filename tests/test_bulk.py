@@ -10,6 +10,7 @@ import pytest
 from neuron import h
 
 from patch import p
+from patch.exceptions import HocConnectError
 from patch.objects import Collection, NetCon, PointProcess
 
 BULK_NETWORK = """
@@ -180,6 +181,26 @@ def test_items_keep_their_collection():
     stimulus = p.NetStim.many(2)[1]
     gc.collect()
     assert stimulus.interval == 10, "the NEURON object is alive"
+
+
+def test_netcons_in_bulk_across_chunks_keep_their_order_and_leave_nothing_on_error():
+    # p.NetCons hands NEURON 512 NetCons at a time.
+    count = 1300
+    host = p.Section(name="chunk_host")
+    synapses = p.ExpSyn.many([host] * 3)
+    stimuli = p.NetStim.many(count)
+    connections = p.NetCons(stimuli, synapses[np.arange(count) % 3], weight=np.arange(count) / 10)
+    assert connections.get("weight").tolist() == (np.arange(count) / 10).tolist()
+    assert connections[1299].pre() is stimuli[1299] and connections[1298].syn() is synapses[2]
+    del connections
+    gc.collect()
+    baseline = h.List("NetCon").count()
+    targets = [synapses[0]] * count
+    targets[1100] = p.IClamp(host)
+    with pytest.raises(HocConnectError, match="IClamp"):
+        p.NetCons(stimuli, targets)
+    gc.collect()
+    assert h.List("NetCon").count() == baseline, "the first two chunks went with the error"
 
 
 def test_indexing_by_positions_or_a_mask_gives_a_collection():
