@@ -161,6 +161,23 @@ BAD_INPUTS = [
         },
     ),
     *rows(
+        "point_process.<name> = value, p.<name> = value, vector[i] = value",
+        "TypeError",
+        **{
+            "a string for a number": "stim.interval = 'often'",
+            "a string for a global": "p.celsius = 'hot'",
+            "a string for an element": "p.Vector(3)[0] = 'x'",
+        },
+    ),
+    *rows(
+        "netcon.delay",
+        "ValueError",
+        **{
+            "negative": "p.NetCon(stim, syn).delay = -1",
+            "NaN": "p.NetCon(stim, syn).delay = float('nan')",
+        },
+    ),
+    *rows(
         "p.NetCons",
         "ValueError",
         **{

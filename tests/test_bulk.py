@@ -10,7 +10,7 @@ import pytest
 from neuron import h
 
 from patch import p
-from patch.exceptions import HocConnectError
+from patch.exceptions import HocConnectError, HocSectionAccessError
 from patch.objects import Collection, NetCon, PointProcess
 
 BULK_NETWORK = """
@@ -201,6 +201,16 @@ def test_netcons_in_bulk_across_chunks_keep_their_order_and_leave_nothing_on_err
         p.NetCons(stimuli, targets)
     gc.collect()
     assert h.List("NetCon").count() == baseline, "the first two chunks went with the error"
+
+
+def test_parameters_of_point_processes_that_lost_their_section_are_refused():
+    host = p.Section(name="lost_host")
+    synapses = p.ExpSyn.many([host] * 2)
+    h.delete_section(sec=host.__neuron__())
+    with pytest.raises(HocSectionAccessError, match="ExpSyn lost its section"):
+        synapses.get("tau")
+    with pytest.raises(HocSectionAccessError, match="lost its section"):
+        synapses.set("tau", 3)
 
 
 def test_indexing_by_positions_or_a_mask_gives_a_collection():

@@ -81,6 +81,16 @@ def test_connections_are_remembered_both_ways(cell):
     assert connection.source is stimulus and connection.target is synapse
 
 
+def test_each_end_holds_a_connection_once(cell):
+    from_section = p.NetCon(cell, p.ExpSyn(cell))
+    assert cell.__deref__(from_section) is True
+    assert cell.__deref__(from_section) is False, "the section source is its own section"
+    neuron_cell = p.IntFire1()
+    to_itself = p.NetCon(neuron_cell, neuron_cell)
+    assert neuron_cell.__deref__(to_itself) is True
+    assert neuron_cell.__deref__(to_itself) is False
+
+
 def test_connection_honours_direction_when_strict(cell):
     stimulus, synapse = p.NetStim(), p.ExpSyn(cell)
     connection = p.NetCon(stimulus, synapse)

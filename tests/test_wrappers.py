@@ -184,6 +184,23 @@ def test_objects_patch_makes_are_the_same_objects_before_and_after_neuron_sees_t
     assert h.NetCon(stimulus.__neuron__(), None).pre() == stimulus.__neuron__()
 
 
+def test_numbers_of_objects_patch_made_read_and_write_as_neurons_do():
+    stimulus = p.NetStim()
+    stimulus.interval, stimulus.number = 5, 3
+    assert (stimulus.interval, stimulus.number) == (5, 3)
+    neuron = stimulus.__neuron__()
+    assert (neuron.interval, neuron.number) == (5, 3)
+    stimulus.start = 2
+    assert neuron.start == stimulus.start == 2
+    with pytest.raises(TypeError):
+        p.NetStim().interval = "often"
+    with pytest.raises(AttributeError, match="Did you mean: interval"):
+        p.NetStim().intervl = 5
+    connection = p.NetCon(p.NetStim(), None, delay=2)
+    connection.delay = 4
+    assert connection.delay == connection.__neuron__().delay == 4
+
+
 def test_an_object_made_by_patch_and_dropped_frees_neuron_s_object():
     gc.collect()
     baseline = h.List("NetStim").count()

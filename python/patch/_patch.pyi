@@ -302,6 +302,7 @@ class Vector(PythonHocObject):
 @disjoint_base
 class NetCon(PythonHocObject):
     def record(self, vector: Any = None) -> Vector: ...
+    delay: float
     threshold: float
     x: float
     @property

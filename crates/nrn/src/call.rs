@@ -153,6 +153,16 @@ impl Neuron {
         self.value(popped)
     }
 
+    /// Whether `name` of `object` is one number, read and written in Python as a float: a
+    /// parameter of a point process that is not an array.
+    pub fn is_plain_number(&self, object: &ObjectHandle, name: &str) -> bool {
+        self.member(object, name).is_ok_and(|symbol| {
+            self.kind(symbol) == SymbolKind::RangeVariable
+                && !unsafe { (self.api.nrn_symbol_is_array)(symbol.0) }
+                && unsafe { (self.api.nrn_prop_exists)(object.as_ptr()) }
+        })
+    }
+
     /// A numeric parameter of a point process or artificial cell (`amp`, `interval`).
     pub fn property(&self, object: &ObjectHandle, name: &str) -> Result<f64> {
         self.parameter(object, name)?;
@@ -209,6 +219,14 @@ impl Neuron {
     pub(crate) fn parameter(&self, object: &ObjectHandle, name: &str) -> Result<()> {
         let symbol = self.member(object, name)?;
         match self.kind(symbol) {
+            // Reading a point process that lost its section reads freed memory.
+            SymbolKind::RangeVariable
+                if !unsafe { (self.api.nrn_prop_exists)(object.as_ptr()) } =>
+            {
+                Err(NrnError::LostSection {
+                    class: object.class_name(),
+                })
+            }
             SymbolKind::RangeVariable => Ok(()),
             _ if object.class_name() == "NetCon" && NETCON_NUMBERS.contains(&name) => Ok(()),
             kind => Err(NrnError::WrongKind {

@@ -63,6 +63,12 @@ pub enum NrnError {
     )]
     Unplaced { class: String },
 
+    #[error(
+        "the {class} lost its section (it was deleted) and its values with it: make a new \
+         one on a section that exists"
+    )]
+    LostSection { class: String },
+
     #[error("the section was deleted; create a new one instead of using the deleted one")]
     DeletedSection,
 

@@ -68,6 +68,7 @@ fn to_python(py: Python<'_>, error: &NrnError, neuron_output: &str) -> PyErr {
     match error {
         NrnError::Hoc(_) => patch_exception("HocError"),
         NrnError::DeletedSection => patch_exception("DeletedSectionError"),
+        NrnError::LostSection { .. } => patch_exception("HocSectionAccessError"),
         NrnError::UnknownName { .. } => PyAttributeError::new_err(message),
         NrnError::WrongKind { .. } | NrnError::WrongClass { .. } => PyTypeError::new_err(message),
         NrnError::InvalidArgument(_) => PyValueError::new_err(message),
@@ -155,6 +156,14 @@ fn is_deleted_section(py: Python<'_>, error: &PyErr) -> bool {
     error.is_instance_of::<pyo3::exceptions::PyReferenceError>(py)
         && !exception_class(py, "PatchError").is_ok_and(|patch| error.is_instance(py, &patch))
         && error.value(py).to_string().contains("deleted section")
+}
+
+/// `result` of a call into NEURON's Python, with the exception NEURON 9 sometimes sets
+/// while reporting success (for a string where a number goes), which would otherwise
+/// surface at some later, unrelated call.
+pub fn with_stray_error<T>(py: Python<'_>, result: PyResult<T>) -> PyResult<T> {
+    let value = result?;
+    PyErr::take(py).map_or(Ok(value), Err)
 }
 
 /// Recording something that cannot be recorded.

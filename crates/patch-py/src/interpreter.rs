@@ -125,7 +125,10 @@ impl PythonHocInterpreter {
     ) -> PatchResult<()> {
         let h = self.h(py)?;
         if h.hasattr(name)? {
-            Ok(h.setattr(name, unwrap(value)?)?)
+            Ok(crate::errors::with_stray_error(
+                py,
+                h.setattr(name, unwrap(value)?),
+            )?)
         } else {
             Err(unknown_attribute("NEURON", &h, name).into())
         }

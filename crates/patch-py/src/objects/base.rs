@@ -79,10 +79,44 @@ impl PythonHocObject {
         self.neuron.handle()
     }
 
+    /// NEURON's number `name`, read through the Rust core while this object has no
+    /// Python object (reading through NEURON's Python would make one, 96 bytes).
+    fn number_without_python(&self, name: &str) -> Option<f64> {
+        let neuron = nrn::Neuron::get()?;
+        self.neuron
+            .with_neuron(|handle| {
+                if neuron.is_plain_number(handle, name) {
+                    neuron.property(handle, name).ok()
+                } else {
+                    None
+                }
+            })
+            .flatten()
+    }
+
+    /// Sets NEURON's number `name` through the Rust core while this object has no Python
+    /// object; whether it did (if not, NEURON's Python sets it, or says what is wrong).
+    fn set_number_without_python(&self, name: &str, value: &Bound<'_, PyAny>) -> bool {
+        let is_number = value.is_exact_instance_of::<pyo3::types::PyFloat>()
+            || value.is_exact_instance_of::<pyo3::types::PyInt>();
+        let (Some(neuron), true) = (nrn::Neuron::get(), is_number) else {
+            return false;
+        };
+        let Ok(number) = value.extract::<f64>() else {
+            return false;
+        };
+        self.neuron
+            .with_neuron(|handle| {
+                neuron.is_plain_number(handle, name)
+                    && neuron.set_property(handle, name, number).is_ok()
+            })
+            .unwrap_or(false)
+    }
+
     /// Whether this wraps the NEURON object whose hash (its address) is `key`.
     pub fn wraps(&self, py: Python<'_>, key: isize) -> PyResult<bool> {
-        match self.neuron.handle() {
-            Some(handle) => Ok(handle.as_ptr() as isize == key),
+        match self.neuron.neuron_address() {
+            Some(address) => Ok(address as isize == key),
             None if self.neuron.is_cleared() => Ok(false),
             None => Ok(self.neuron.get(py)?.hash()? == key),
         }
@@ -247,6 +281,9 @@ impl PythonHocObject {
         py: Python<'py>,
         name: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(number) = self.number_without_python(name.to_str()?) {
+            return Ok(number.into_pyobject(py)?.into_any());
+        }
         let neuron = self.neuron_object(py)?;
         match typed(neuron.getattr_opt(name), &neuron)? {
             Some(value) => patch_attribute(value),
@@ -267,9 +304,15 @@ impl PythonHocObject {
             descriptor.call_method1(pyo3::intern!(py, "__set__"), (slf, value))?;
             return Ok(());
         }
+        if slf
+            .borrow()
+            .set_number_without_python(name.to_str()?, value)
+        {
+            return Ok(());
+        }
         let neuron = slf.borrow().neuron_object(py)?;
         check_geometry(&neuron, name, value)?;
-        match neuron.setattr(name, unwrap(value)?) {
+        match crate::errors::with_stray_error(py, neuron.setattr(name, unwrap(value)?)) {
             Ok(()) => return Ok(()),
             // NEURON answers unknown names with AttributeError or LookupError.
             Err(error)
@@ -360,8 +403,8 @@ impl PythonHocObject {
     }
 
     fn __setitem__(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.neuron_object(key.py())?
-            .set_item(unwrap(key)?, unwrap(value)?)
+        let neuron = self.neuron_object(key.py())?;
+        crate::errors::with_stray_error(key.py(), neuron.set_item(unwrap(key)?, unwrap(value)?))
     }
 
     fn __contains__(&self, item: &Bound<'_, PyAny>) -> PyResult<bool> {

@@ -136,6 +136,23 @@ impl NetCon {
         set_source_number(slf, "x", value)
     }
 
+    /// The delay (ms) from the source's spike to the delivery of the event.
+    #[getter]
+    fn delay(slf: &Bound<'_, Self>) -> PyResult<f64> {
+        source_number(slf, "delay")
+    }
+
+    /// Refused when negative or not finite (NEURON would take it and deliver wrongly).
+    #[setter]
+    fn set_delay(slf: &Bound<'_, Self>, delay: f64) -> PyResult<()> {
+        if !(delay.is_finite() && delay >= 0.0) {
+            return Err(PyValueError::new_err(format!(
+                "a NetCon delay is a number of ms from 0 up, got {delay}"
+            )));
+        }
+        set_source_number(slf, "delay", delay)
+    }
+
     /// What this NetCon was made from: the source and target as given (wrapped).
     #[getter]
     fn source<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
@@ -307,8 +324,8 @@ pub fn watched_place<'py>(
     Ok((section, x))
 }
 
-/// A number of the NetCon's source, read through the Rust core: NEURON reads it outside
-/// its own error handling and aborts the process when the NetCon has no source.
+/// A number of the NetCon, read through the Rust core: NEURON reads `threshold` and `x`
+/// (of the source) outside its own error handling and aborts when there is no source.
 fn source_number(netcon: &Bound<'_, NetCon>, name: &str) -> PyResult<f64> {
     let handle = object_handle(netcon.as_any())?;
     let neuron = crate::attach::attach(netcon.py())?;
@@ -416,7 +433,14 @@ fn remember_connection(
     target: &Bound<'_, PyAny>,
     section: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<()> {
+    let mut ends: Vec<&Bound<'_, PyAny>> = Vec::with_capacity(3);
+    // A section source is its own section; a cell may connect to itself.
     for end in [source, target].into_iter().chain(section) {
+        if !ends.iter().any(|seen| seen.is(end)) {
+            ends.push(end);
+        }
+    }
+    for end in ends {
         if let Ok(end) = end.cast::<PythonHocObject>() {
             end.borrow_mut().keep_new(netcon);
         }

@@ -81,13 +81,22 @@ impl NeuronRef {
         }
     }
 
-    /// A new handle on the NEURON object, without making a Python object, if this holds
-    /// NEURON's Object.
-    pub fn handle(&self) -> Option<ObjectHandle> {
+    /// `action` on a handle of NEURON's Object, if this holds it (no Python object).
+    pub fn with_neuron<T>(&self, action: impl FnOnce(&ObjectHandle) -> T) -> Option<T> {
         match self.held() {
-            Held::Neuron(object) => Some((*ManuallyDrop::new(owned_handle(object))).clone()),
+            Held::Neuron(object) => Some(action(&ManuallyDrop::new(owned_handle(object)))),
             _ => None,
         }
+    }
+
+    /// A new handle on NEURON's Object, if this holds it.
+    pub fn handle(&self) -> Option<ObjectHandle> {
+        self.with_neuron(ObjectHandle::clone)
+    }
+
+    /// The address of NEURON's Object, if this holds it.
+    pub fn neuron_address(&self) -> Option<usize> {
+        self.with_neuron(|handle| handle.as_ptr() as usize)
     }
 
     pub fn is_cleared(&self) -> bool {

@@ -90,7 +90,7 @@ fn lookup(py: Python<'_>, key: isize) -> PyResult<Option<Bound<'_, PyAny>>> {
         return Ok(None);
     }
     let wrapper = unsafe { Bound::from_borrowed_ptr(py, pointer) };
-    // Equal hashes are equal addresses; compare anyway.
+    // The wrapper may have been cleared since it registered.
     let same = match wrapper.cast::<PythonHocObject>() {
         Ok(cast) => cast.borrow().wraps(py, key)?,
         Err(_) => false,
