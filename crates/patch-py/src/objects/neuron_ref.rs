@@ -35,14 +35,20 @@ enum Held {
 
 impl NeuronRef {
     pub fn python(object: Py<PyAny>, has_events: bool) -> NeuronRef {
-        NeuronRef(AtomicUsize::new(
-            object.into_ptr() as usize | events_flag(has_events),
-        ))
+        NeuronRef::word(object.into_ptr() as usize, has_events)
     }
 
     pub fn neuron(handle: ObjectHandle, has_events: bool) -> NeuronRef {
+        NeuronRef::word(
+            handle.into_raw().as_ptr() as usize | NEURON_OBJECT,
+            has_events,
+        )
+    }
+
+    fn word(pointer: usize, has_events: bool) -> NeuronRef {
+        debug_assert!(pointer & HAS_EVENTS == 0, "objects are 8-byte aligned");
         NeuronRef(AtomicUsize::new(
-            handle.into_raw().as_ptr() as usize | NEURON_OBJECT | events_flag(has_events),
+            pointer | if has_events { HAS_EVENTS } else { 0 },
         ))
     }
 
@@ -131,14 +137,6 @@ impl NeuronRef {
 impl Drop for NeuronRef {
     fn drop(&mut self) {
         self.release();
-    }
-}
-
-fn events_flag(has_events: bool) -> usize {
-    if has_events {
-        HAS_EVENTS
-    } else {
-        0
     }
 }
 
