@@ -380,7 +380,11 @@ impl PythonHocObject {
     }
 
     fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
-        self.neuron_object(py)?.hash()
+        // NEURON hashes a HOC object by its address.
+        match self.neuron.neuron_address() {
+            Some(address) => Ok(address as isize),
+            None => self.neuron_object(py)?.hash(),
+        }
     }
 
     fn __bool__(&self, py: Python<'_>) -> PyResult<bool> {

@@ -370,8 +370,11 @@ impl Batch {
         if neuron_kind(&neuron)? != NeuronKind::Segment {
             return self.location(source);
         }
-        let x: f64 = neuron.getattr("x")?.extract()?;
-        let (section, x) = super::netcon::watched_place(&neuron.getattr("sec")?, x)?;
+        // A segment of a section deleted through neuron.h answers with a ReferenceError.
+        let typed = |error| crate::errors::typed_neuron_error(source.py(), error, &neuron);
+        let x: f64 = neuron.getattr("x").map_err(typed)?.extract()?;
+        let section = neuron.getattr("sec").map_err(typed)?;
+        let (section, x) = super::netcon::watched_place(&section, x)?;
         let (position, _) = self.location(&section)?;
         Ok((position, x))
     }

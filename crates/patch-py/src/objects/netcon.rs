@@ -310,6 +310,7 @@ pub fn watched_place<'py>(
     section: &Bound<'py, PyAny>,
     x: f64,
 ) -> PyResult<(Bound<'py, PyAny>, f64)> {
+    section_handle(section)?;
     let (mut section, mut x) = (section.clone(), x);
     while x == 0.0 {
         let parent = section.call_method0(pyo3::intern!(section.py(), "parentseg"))?;
@@ -379,6 +380,8 @@ fn direct_source<'py>(
         let Some(section) = section else {
             return Ok(None);
         };
+        // A section deleted through neuron.h: its segment has nothing left to ask.
+        section_handle(&section)?;
         let x: f64 = unwrap(source)?
             .getattr(pyo3::intern!(source.py(), "x"))?
             .extract()?;
