@@ -16,6 +16,7 @@ from neuron import h
 
 from patch import p
 from patch.exceptions import HocSectionAccessError, PatchError
+from patch.objects import NetCon
 
 ALLOWED = (PatchError, TypeError, ValueError, AttributeError, LookupError)
 numbers = st.one_of(
@@ -89,7 +90,7 @@ class PatchUnderAttack(RuleBasedStateMachine):
     @rule(data=st.data())
     def record_spikes(self, data):
         netcon = self.pick(data, self.others)
-        if netcon is not None and hasattr(netcon, "threshold"):
+        if isinstance(netcon, NetCon):
             attempt(netcon.record)
 
     @rule(data=st.data(), mechanism=names)
