@@ -5,7 +5,8 @@ interleaved. nrn-patch 8.0.2 runs from its own environment (it is also imported 
 `patch`): pass its Python with --nrn-patch-python. Workloads (n items each):
 
   sections     n sections: create, insert hh, set L, diam, nseg and gnabar_hh
-  netcons      n NetStim -> ExpSyn connections with weight and delay (+ Patch bulk)
+  netcons      n NetStim -> ExpSyn connections with weight and delay (+ Patch bulk:
+               p.NetCons of p.NetStim.many, and Collection.stimulate)
   parameters   n NetStim.interval writes on existing NetStims (+ Patch bulk)
   ring         a ring of n hh cells, recorded, run for 1,000 ms (total time)
 
@@ -87,6 +88,7 @@ for i in range(n):
             "plain": "s = h.Section(name='t'); targets = [h.ExpSyn(s(0.5)) for _ in range(100)]",
             "other": "s = p.Section(name='t'); targets = [p.ExpSyn(s) for _ in range(100)]",
             "Patch bulk": "import numpy as np; s = p.Section(name='t'); synapses = p.ExpSyn.many([s] * 100)",
+            "Patch stimulate": "import numpy as np; s = p.Section(name='t'); synapses = p.ExpSyn.many([s] * 100)",
         },
         "plain": """
 keep = []
@@ -101,6 +103,9 @@ for i in range(n):
         "Patch": NETCONS_WITH_P,
         "Patch bulk": """
 keep = p.NetCons(p.NetStim.many(n), synapses[np.arange(n) % 100], weight=0.01, delay=2)
+""",
+        "Patch stimulate": """
+keep = synapses[np.arange(n) % 100].stimulate(weight=0.01, delay=2)
 """,
     },
     "parameters": {

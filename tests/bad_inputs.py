@@ -178,6 +178,24 @@ BAD_INPUTS = [
         },
     ),
     *rows(
+        "collection.stimulate",
+        "ValueError",
+        **{
+            "negative delay": "p.ExpSyn.many([s]).stimulate(delay=-1)",
+            "weights do not fit": "p.ExpSyn.many([s]).stimulate(weight=[1, 2])",
+        },
+    ),
+    *rows(
+        "collection.stimulate",
+        "AttributeError",
+        **{"a typo": "p.ExpSyn.many([s]).stimulate(intervl=3)"},
+    ),
+    *rows(
+        "collection.stimulate",
+        "HocConnectError",
+        **{"not a target": "p.IClamp.many([s]).stimulate()"},
+    ),
+    *rows(
         "p.NetCons",
         "ValueError",
         **{

@@ -49,6 +49,39 @@ print("RESULT", json.dumps([list(voltage), list(spikes)]))
 """
 
 
+STIMULATED_IN_BULK = """
+import json
+import numpy as np
+from patch import p
+p.celsius = 6.3
+soma = p.Section(name="soma").insert("hh")
+soma.set_dimensions(20, 20)
+synapses = p.ExpSyn.many([soma] * 20, tau=2)
+weights, starts = np.linspace(0.001, 0.05, 20), np.linspace(1, 20, 20)
+synapses.stimulate(weight=weights, delay=1, number=1, start=starts)
+spikes = p.NetCon(soma, None, threshold=0).record()
+voltage = soma.record()
+p.run(30)
+print("RESULT", json.dumps([list(voltage), list(spikes)]))
+"""
+
+STIMULATED_PER_CALL = """
+import json
+import numpy as np
+from patch import p
+p.celsius = 6.3
+soma = p.Section(name="soma").insert("hh")
+soma.set_dimensions(20, 20)
+synapses = [p.ExpSyn(soma, tau=2) for _ in range(20)]
+for synapse, weight, start in zip(synapses, np.linspace(0.001, 0.05, 20), np.linspace(1, 20, 20)):
+    synapse.stimulate(weight=weight, delay=1, number=1, start=start)
+spikes = p.NetCon(soma, None, threshold=0).record()
+voltage = soma.record()
+p.run(30)
+print("RESULT", json.dumps([list(voltage), list(spikes)]))
+"""
+
+
 def result_of(out):
     line = next(line for line in out.splitlines() if line.startswith("RESULT "))
     return json.loads(line[len("RESULT ") :])
@@ -111,6 +144,49 @@ def test_a_bulk_network_equals_the_same_network_built_per_call(run_python):
     assert len(bulk[1]) > 0, "the cell fires"
     assert bulk[1] == per_call[1], "identical spike times"
     assert np.max(np.abs(np.array(bulk[0]) - np.array(per_call[0]))) <= 1e-9
+
+
+def test_stimulating_in_bulk_equals_stimulating_each(run_python):
+    bulk = result_of(run_python(STIMULATED_IN_BULK))
+    per_call = result_of(run_python(STIMULATED_PER_CALL))
+    assert len(bulk[1]) > 0, "the cell fires"
+    assert bulk[1] == per_call[1], "identical spike times"
+    assert np.max(np.abs(np.array(bulk[0]) - np.array(per_call[0]))) <= 1e-9
+
+
+def test_stimulated_in_bulk_with_nrn_patchs_defaults_and_one_netstim_each():
+    synapses = p.ExpSyn.many([p.Section(name="stimulated")] * 3)
+    stimuli = synapses.stimulate(interval=[5, 6, 7])
+    assert isinstance(stimuli, Collection) and stimuli.class_name == "NetStim"
+    assert stimuli.get("interval").tolist() == [5, 6, 7]
+    for index in range(3):
+        (connection,) = [c for c in p.List("NetCon") if c.pre() is stimuli[index]]
+        assert connection.syn() is synapses[index]
+        assert (connection.weight[0], connection.delay) == (0.04, 0)
+
+
+def test_stimuli_made_in_bulk_live_while_their_targets_do(run_python):
+    out = run_python(
+        """
+import gc
+from neuron import h
+from patch import p
+soma = p.Section(name="soma")
+synapses = p.ExpSyn.many([soma] * 2)
+def drive():
+    synapses.stimulate(number=1, start=1, weight=0.5)  # the result is dropped
+drive()
+gc.collect()
+current = p.Vector().record(synapses[0]._ref_i)
+p.run(5)
+print("DRIVEN", min(current) < 0, h.List("NetStim").count(), h.List("NetCon").count())
+del synapses, current, soma
+gc.collect()
+print("FREED", h.List("NetStim").count(), h.List("NetCon").count(), h.List("ExpSyn").count())
+"""
+    )
+    assert "DRIVEN True 2 2" in out
+    assert "FREED 0 0 0" in out
 
 
 def test_the_public_conversion_fallbacks_give_the_same_network(run_python, monkeypatch):

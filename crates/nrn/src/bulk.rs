@@ -79,10 +79,18 @@ impl Neuron {
 
     /// One NetCon per spec, made as `NetCon(source, target, threshold, delay, weight)`.
     pub fn new_netcons(&'static self, specs: &[NetConSpec<'_>]) -> Result<Vec<ObjectHandle>> {
+        self.new_netcons_checked(specs, &mut crate::EndChecks::new(self))
+    }
+
+    /// [`Neuron::new_netcons`] for part of a batch, with the checks of the whole batch.
+    pub fn new_netcons_checked(
+        &'static self,
+        specs: &[NetConSpec<'_>],
+        checks: &mut crate::EndChecks,
+    ) -> Result<Vec<ObjectHandle>> {
         let class = self.symbol_of_kind("NetCon", SymbolKind::Class)?;
         let voltage = self.symbol_of_kind("v", SymbolKind::RangeVariable)?;
         let mut raw = Vec::with_capacity(specs.len());
-        let mut checks = crate::netcon_ends::EndChecks::new(self);
         for spec in specs {
             let source = match spec.source {
                 Source::Object(object) => {

@@ -27,6 +27,7 @@ pub use call::{Arg, Value};
 pub use error::{NrnError, Result};
 pub use handle::{ObjectHandle, SectionHandle};
 pub use library::{finalize_mpi, load_globally, Conversions, Neuron, Standalone, LIBRARY_ENV_VAR};
+pub use netcon_ends::EndChecks;
 pub use symbols::SymbolKind;
 
 /// Defines `modl_reg`, the one symbol `libnrniv.so` expects its host executable to provide

@@ -24,7 +24,9 @@ struct EventRoles {
 static ROLES: Mutex<Option<HashMap<usize, EventRoles>>> = Mutex::new(None);
 
 /// The checks of many NetCon ends, each class asked once and each placed object once.
-pub(crate) struct EndChecks {
+/// Use one for one batch of NetCons, however many calls it takes, while the batch holds
+/// its objects (placed objects are remembered by address).
+pub struct EndChecks {
     neuron: &'static Neuron,
     /// Per class name address; networks use a handful of classes.
     classes: Vec<(usize, EventRoles)>,
@@ -32,7 +34,7 @@ pub(crate) struct EndChecks {
 }
 
 impl EndChecks {
-    pub(crate) fn new(neuron: &'static Neuron) -> EndChecks {
+    pub fn new(neuron: &'static Neuron) -> EndChecks {
         EndChecks {
             neuron,
             classes: Vec::new(),

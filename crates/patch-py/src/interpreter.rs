@@ -21,9 +21,6 @@ use crate::objects::vecstim::new_vecstim;
 use crate::parallel::{self, ParallelContext};
 use crate::time::time_vector;
 
-/// NetCons made per call into the Rust core by `p.NetCons`.
-const NETCON_CHUNK: usize = 512;
-
 /// Patch's HOC interpreter `p`: everything `neuron.h` has, with stdrun loaded, Patch's
 /// defaults, loud errors for typos, and NEURON objects handed out as Patch objects.
 #[pyclass(module = "patch.interpreter", subclass)]
@@ -264,8 +261,10 @@ impl PythonHocInterpreter {
         // In chunks: NEURON builds each NetCon right after Patch checked its ends, while
         // they are still in the cache, and no list of all specs is ever made.
         let mut handles = Vec::with_capacity(count);
-        for start in (0..count).step_by(NETCON_CHUNK) {
-            let specs: Vec<nrn::NetConSpec<'_>> = (start..count.min(start + NETCON_CHUNK))
+        let mut checks = nrn::EndChecks::new(neuron);
+        for start in (0..count).step_by(crate::objects::collection::BULK_CHUNK) {
+            let specs: Vec<nrn::NetConSpec<'_>> = (start
+                ..count.min(start + crate::objects::collection::BULK_CHUNK))
                 .map(|index| nrn::NetConSpec {
                     source: batch.source(&source_items, index),
                     target: batch.object_at(&target_items, index),
@@ -275,7 +274,7 @@ impl PythonHocInterpreter {
                 })
                 .collect();
             // On an error the NetCons made so far go with `handles`.
-            handles.extend(neuron.new_netcons(&specs)?);
+            handles.extend(neuron.new_netcons_checked(&specs, &mut checks)?);
         }
         let collection = Bound::new(py, Collection::new(handles, "NetCon"))?;
         Collection::tie(&collection, sources)?;

@@ -14,6 +14,10 @@ use crate::attach::attach;
 use crate::convert::{object_handle, section_handle};
 use crate::errors::PatchResult;
 
+/// Objects made per call into the Rust core by bulk calls that make two kinds (NetCons
+/// with their NetStims): each right after the other, while NEURON has it in the cache.
+pub const BULK_CHUNK: usize = 512;
+
 /// NEURON object handles, used only with the GIL held.
 struct Handles(Vec<ObjectHandle>);
 
@@ -164,6 +168,65 @@ impl Collection {
     fn get<'py>(&self, py: Python<'py>, name: &str) -> PatchResult<Bound<'py, PyAny>> {
         let values = attach(py)?.parameters(&self.handles.0, name)?;
         Ok(py.import("numpy")?.call_method1("array", (values,))?)
+    }
+
+    /// Drives every object with a NetStim of its own (keywords set the NetStims' `start`,
+    /// `number`, `interval`, `noise`: one number for all or one per object), connected
+    /// with `weight` and `delay` (the same or one per object): `PointProcess.stimulate`
+    /// for all of them in one call. Returns the NetStims as a Collection; this collection
+    /// keeps the connections, and they keep the NetStims.
+    #[pyo3(signature = (weight = None, delay = None, **netstim_attributes))]
+    fn stimulate<'py>(
+        slf: &Bound<'py, Self>,
+        weight: Option<Bound<'py, PyAny>>,
+        delay: Option<Bound<'py, PyAny>>,
+        netstim_attributes: Option<&Bound<'py, PyDict>>,
+    ) -> PatchResult<Bound<'py, Collection>> {
+        let py = slf.py();
+        let neuron = attach(py)?;
+        let targets = slf.get().handles();
+        let count = targets.len();
+        let number = |value: Option<Bound<'py, PyAny>>, default: f64, name: &str| match value {
+            Some(value) => per_item(&value, count, name),
+            None => Ok(vec![default; count]),
+        };
+        let weights = number(weight, super::point_process::STIMULUS_WEIGHT, "weight")?;
+        let delays = number(delay, super::point_process::STIMULUS_DELAY, "delay")?;
+        let mut attributes = Vec::new();
+        for (name, values) in netstim_attributes.into_iter().flatten() {
+            let name = name.cast::<PyString>()?.to_string();
+            let values = per_item(&values, count, &name)?;
+            attributes.push((name, values));
+        }
+        let mut stimuli = Vec::with_capacity(count);
+        let mut connections = Vec::with_capacity(count);
+        let mut checks = nrn::EndChecks::new(neuron);
+        // A chunk of NetStims is connected while NEURON still has them in the cache.
+        for start in (0..count).step_by(BULK_CHUNK) {
+            let end = count.min(start + BULK_CHUNK);
+            let made = neuron.new_artificial_cells("NetStim", end - start)?;
+            for (name, values) in &attributes {
+                neuron.set_parameters(&made, name, &values[start..end])?;
+            }
+            let specs: Vec<nrn::NetConSpec<'_>> = (start..end)
+                .zip(&made)
+                .map(|(index, stimulus)| nrn::NetConSpec {
+                    source: Source::Object(stimulus),
+                    target: Some(&targets[index]),
+                    threshold: super::netcon::DEFAULT_THRESHOLD,
+                    delay: delays[index],
+                    weight: weights[index],
+                })
+                .collect();
+            connections.extend(neuron.new_netcons_checked(&specs, &mut checks)?);
+            stimuli.extend(made);
+        }
+        let stimuli = Bound::new(py, Collection::new(stimuli, "NetStim"))?;
+        let connections = Bound::new(py, Collection::new(connections, "NetCon"))?;
+        Collection::tie(&connections, stimuli.as_any())?;
+        Collection::tie(&stimuli, connections.as_any())?;
+        Collection::tie(slf, connections.as_any())?;
+        Ok(stimuli)
     }
 
     /// The NEURON class of the objects.

@@ -10,6 +10,10 @@ use super::registry::{unwrap, unwrap_args, wrap};
 use super::section::keep_new_process;
 use crate::capture::neuron_call;
 
+/// `stimulate`'s connection, as in nrn-patch: strong enough to drive a synapse, at once.
+pub const STIMULUS_WEIGHT: f64 = 0.04;
+pub const STIMULUS_DELAY: f64 = 0.0;
+
 /// A point process or artificial cell (ExpSyn, NetStim, IntFire1, your own mechanisms).
 #[pyclass(module = "patch.objects", extends = PythonHocObject, subclass)]
 pub struct PointProcess {}
@@ -58,7 +62,7 @@ impl PointProcess {
 
     /// Drives this process with a NetStim (keywords set its `start`, `number`,
     /// `interval`, `noise`) or, given a `pattern` of times, a VecStim; returns the stimulus.
-    #[pyo3(signature = (pattern = None, weight = 0.04, delay = 0.0, **netstim_attributes))]
+    #[pyo3(signature = (pattern = None, weight = STIMULUS_WEIGHT, delay = STIMULUS_DELAY, **netstim_attributes))]
     fn stimulate<'py>(
         slf: &Bound<'py, Self>,
         pattern: Option<Bound<'py, PyAny>>,
@@ -69,10 +73,7 @@ impl PointProcess {
         let py = slf.py();
         let stimulus = match &pattern {
             Some(pattern) => super::vecstim::new_vecstim(py, Some(pattern))?,
-            None => {
-                let h = neuron_types(py)?.h.bind(py);
-                wrap(neuron_call(py, || h.call_method0("NetStim"))?)?
-            }
+            None => new_point_process(py, "NetStim", &py.None().into_bound(py), None)?,
         };
         if let Some(attributes) = netstim_attributes {
             for (name, value) in attributes {
