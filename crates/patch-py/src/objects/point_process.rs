@@ -62,7 +62,8 @@ impl PointProcess {
 
     /// Drives this process with a NetStim (keywords set its `start`, `number`,
     /// `interval`, `noise`) or, given a `pattern` of times, a VecStim; returns the stimulus.
-    #[pyo3(signature = (pattern = None, weight = STIMULUS_WEIGHT, delay = STIMULUS_DELAY, **netstim_attributes))]
+    // Literals, so Python sees the defaults (STIMULUS_WEIGHT, STIMULUS_DELAY).
+    #[pyo3(signature = (pattern = None, weight = 0.04, delay = 0.0, **netstim_attributes))]
     fn stimulate<'py>(
         slf: &Bound<'py, Self>,
         pattern: Option<Bound<'py, PyAny>>,
