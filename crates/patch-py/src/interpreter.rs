@@ -12,7 +12,7 @@ use crate::errors::{section_access_error, PatchErr, PatchResult};
 use crate::mechanisms::{compile_and_load, mod_files_in};
 use crate::objects::base::{patch_attribute, unknown_attribute};
 use crate::objects::classes::is_point_process_name;
-use crate::objects::collection::{per_item, Batch, Collection, Item, Items};
+use crate::objects::collection::{per_item_or, Batch, Collection, Item, Items};
 use crate::objects::netcon::{self, Settings};
 use crate::objects::neuron_types::{neuron_kind, neuron_types, NeuronKind};
 use crate::objects::point_process::PointProcessFactory;
@@ -251,13 +251,9 @@ impl PythonHocInterpreter {
             ))
             .into());
         }
-        let number = |value: Option<Bound<'py, PyAny>>, default: f64, name: &str| match value {
-            Some(value) => per_item(&value, count, name),
-            None => Ok(vec![default; count]),
-        };
-        let weights = number(weight, netcon::DEFAULT_WEIGHT, "weight")?;
-        let delays = number(delay, netcon::DEFAULT_DELAY, "delay")?;
-        let thresholds = number(threshold, netcon::DEFAULT_THRESHOLD, "threshold")?;
+        let weights = per_item_or(weight, netcon::DEFAULT_WEIGHT, count, "weight")?;
+        let delays = per_item_or(delay, netcon::DEFAULT_DELAY, count, "delay")?;
+        let thresholds = per_item_or(threshold, netcon::DEFAULT_THRESHOLD, count, "threshold")?;
         // In chunks: NEURON builds each NetCon right after Patch checked its ends, while
         // they are still in the cache, and no list of all specs is ever made.
         let mut handles = Vec::with_capacity(count);

@@ -396,7 +396,7 @@ impl ParallelContext {
         weight: Option<Bound<'py, PyAny>>,
         delay: Option<Bound<'py, PyAny>>,
     ) -> crate::errors::PatchResult<Bound<'py, crate::objects::collection::Collection>> {
-        use crate::objects::collection::{per_item, Batch, Collection};
+        use crate::objects::collection::{per_item_or, Batch, Collection};
         let py = slf.py();
         if let Some(bad) = gids.iter().find(|gid| **gid < 0) {
             return Err(patch_error(
@@ -418,14 +418,13 @@ impl ParallelContext {
             .into());
         }
         let count = gids.len();
-        let weights = match weight {
-            Some(weight) => per_item(&weight, count, "weight")?,
-            None => vec![crate::objects::netcon::DEFAULT_WEIGHT; count],
-        };
-        let delays = match delay {
-            Some(delay) => per_item(&delay, count, "delay")?,
-            None => vec![crate::objects::netcon::DEFAULT_DELAY; count],
-        };
+        let weights = per_item_or(
+            weight,
+            crate::objects::netcon::DEFAULT_WEIGHT,
+            count,
+            "weight",
+        )?;
+        let delays = per_item_or(delay, crate::objects::netcon::DEFAULT_DELAY, count, "delay")?;
         let neuron = crate::attach::attach(py)?;
         let context = crate::convert::object_handle(slf.as_any())?;
         let mut netcons = Vec::with_capacity(count);

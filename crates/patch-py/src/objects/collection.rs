@@ -186,12 +186,13 @@ impl Collection {
         let neuron = attach(py)?;
         let targets = slf.get().handles();
         let count = targets.len();
-        let number = |value: Option<Bound<'py, PyAny>>, default: f64, name: &str| match value {
-            Some(value) => per_item(&value, count, name),
-            None => Ok(vec![default; count]),
-        };
-        let weights = number(weight, super::point_process::STIMULUS_WEIGHT, "weight")?;
-        let delays = number(delay, super::point_process::STIMULUS_DELAY, "delay")?;
+        let weights = per_item_or(
+            weight,
+            super::point_process::STIMULUS_WEIGHT,
+            count,
+            "weight",
+        )?;
+        let delays = per_item_or(delay, super::point_process::STIMULUS_DELAY, count, "delay")?;
         let mut attributes = Vec::new();
         for (name, values) in netstim_attributes.into_iter().flatten() {
             let name = name.cast::<PyString>()?.to_string();
@@ -325,12 +326,14 @@ fn positions(indices: &Bound<'_, PyAny>, length: usize) -> PyResult<Vec<usize>> 
         "f" if size == 0 => array,
         _ => return Err(refused()),
     };
-    let indices: Vec<i64> = array
-        .call_method1("astype", ("int64",))?
-        .call_method0("tolist")?
-        .extract()?;
-    indices
-        .into_iter()
+    // The numbers as bytes: one copy, no Python int per index.
+    let bytes = array
+        .call_method1("astype", ("<i8",))?
+        .call_method0("tobytes")?;
+    let bytes = bytes.cast::<pyo3::types::PyBytes>()?.as_bytes();
+    bytes
+        .chunks_exact(8)
+        .map(|chunk| i64::from_le_bytes(chunk.try_into().expect("chunks of 8 bytes")))
         .map(|index| {
             let position = if index < 0 {
                 index + length as i64
@@ -347,6 +350,19 @@ fn positions(indices: &Bound<'_, PyAny>, length: usize) -> PyResult<Vec<usize>> 
                 })
         })
         .collect()
+}
+
+/// [`per_item`] of `value`, or `default` for every item when no value was given.
+pub fn per_item_or(
+    value: Option<Bound<'_, PyAny>>,
+    default: f64,
+    count: usize,
+    name: &str,
+) -> PyResult<Vec<f64>> {
+    match value {
+        Some(value) => per_item(&value, count, name),
+        None => Ok(vec![default; count]),
+    }
 }
 
 /// One value per item, from a number or a sequence (numpy arrays included).
