@@ -396,7 +396,8 @@ impl ParallelContext {
         weight: Option<Bound<'py, PyAny>>,
         delay: Option<Bound<'py, PyAny>>,
     ) -> crate::errors::PatchResult<Bound<'py, crate::objects::collection::Collection>> {
-        use crate::objects::collection::{per_item_or, Batch, Collection};
+        use crate::objects::batch::{per_item_or, Batch};
+        use crate::objects::collection::Collection;
         let py = slf.py();
         if let Some(bad) = gids.iter().find(|gid| **gid < 0) {
             return Err(patch_error(

@@ -1,21 +1,18 @@
 //! Many NEURON objects built in one call through the Rust core, held together.
 
 use nrn::{ObjectHandle, Source};
-use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyIndexError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PySlice, PyString};
 use pyo3::{PyTraverseError, PyVisit};
-use rustc_hash::FxHashMap;
 
 use super::base::PythonHocObject;
-use super::neuron_types::{neuron_kind, NeuronKind};
-use super::registry::unwrap;
+use super::batch::{per_item, per_item_or};
 use crate::attach::attach;
-use crate::convert::{object_handle, section_handle};
 use crate::errors::PatchResult;
 
-/// Objects made per call into the Rust core by bulk calls that make two kinds (NetCons
-/// with their NetStims): each right after the other, while NEURON has it in the cache.
+/// Objects per call into NEURON in bulk calls: NEURON makes each right after Patch checked
+/// (or made) what it needs, while that is still in the cache.
 pub const BULK_CHUNK: usize = 512;
 
 /// NEURON object handles, used only with the GIL held.
@@ -350,190 +347,6 @@ fn positions(indices: &Bound<'_, PyAny>, length: usize) -> PyResult<Vec<usize>> 
                 })
         })
         .collect()
-}
-
-/// [`per_item`] of `value`, or `default` for every item when no value was given.
-pub fn per_item_or(
-    value: Option<Bound<'_, PyAny>>,
-    default: f64,
-    count: usize,
-    name: &str,
-) -> PyResult<Vec<f64>> {
-    match value {
-        Some(value) => per_item(&value, count, name),
-        None => Ok(vec![default; count]),
-    }
-}
-
-/// One value per item, from a number or a sequence (numpy arrays included).
-pub fn per_item(values: &Bound<'_, PyAny>, count: usize, name: &str) -> PyResult<Vec<f64>> {
-    if let Ok(value) = values.extract::<f64>() {
-        return Ok(vec![value; count]);
-    }
-    let values: Vec<f64> = match values.getattr_opt("tolist")? {
-        Some(tolist) => tolist.call0()?.extract(),
-        None => values.extract(),
-    }
-    .map_err(|_| PyTypeError::new_err(format!("{name} is a number or a sequence of numbers")))?;
-    if values.len() != count {
-        return Err(PyValueError::new_err(format!(
-            "{count} objects need {count} values of {name}, got {}",
-            values.len()
-        )));
-    }
-    Ok(values)
-}
-
-/// The distinct NEURON objects and sections of a batch, each converted once; the batch's
-/// items refer to them by position, so no handle is copied per item.
-#[derive(Default)]
-pub struct Batch {
-    objects: Vec<ObjectHandle>,
-    object_positions: FxHashMap<usize, usize>,
-    sections: Vec<nrn::SectionHandle>,
-    section_positions: FxHashMap<usize, usize>,
-}
-
-/// One item of a batch: a NEURON object, the membrane potential at a place, or nothing.
-#[derive(Clone, Copy)]
-pub enum Item {
-    Object(usize),
-    Voltage(usize, f64),
-    Nothing,
-}
-
-/// The items of a batch: a Collection's objects as they are, or converted ones.
-pub enum Items<'a> {
-    Collection(&'a [ObjectHandle]),
-    Listed(Vec<Item>),
-}
-
-impl Batch {
-    fn object(&mut self, object: &Bound<'_, PyAny>) -> PatchResult<usize> {
-        let key = object.as_ptr() as usize;
-        if let Some(position) = self.object_positions.get(&key) {
-            return Ok(*position);
-        }
-        self.objects.push(object_handle(object)?);
-        self.object_positions.insert(key, self.objects.len() - 1);
-        Ok(self.objects.len() - 1)
-    }
-
-    /// A Section (its middle) or a Segment, as a section and a position.
-    pub fn location(&mut self, location: &Bound<'_, PyAny>) -> PatchResult<(usize, f64)> {
-        let location = unwrap(location)?;
-        let (section, x) = match neuron_kind(&location)? {
-            NeuronKind::Section => (location.clone(), 0.5),
-            NeuronKind::Segment => (location.getattr("sec")?, location.getattr("x")?.extract()?),
-            _ => {
-                return Err(PyTypeError::new_err(format!(
-                    "{} is not a place on a cell: use Sections or Segments",
-                    location.repr()?
-                ))
-                .into())
-            }
-        };
-        let key = section.as_ptr() as usize;
-        if let Some(position) = self.section_positions.get(&key) {
-            return Ok((*position, x));
-        }
-        self.sections.push(section_handle(&section)?);
-        self.section_positions.insert(key, self.sections.len() - 1);
-        Ok((self.sections.len() - 1, x))
-    }
-
-    /// Like [`Batch::location`], for a NetCon source: the place named by the section that
-    /// owns its node (see `netcon::watched_place`).
-    fn source_location(&mut self, source: &Bound<'_, PyAny>) -> PatchResult<(usize, f64)> {
-        let neuron = unwrap(source)?;
-        if neuron_kind(&neuron)? != NeuronKind::Segment {
-            return self.location(source);
-        }
-        // A segment of a section deleted through neuron.h answers with a ReferenceError.
-        let typed = |error| crate::errors::typed_neuron_error(source.py(), error, &neuron);
-        let x: f64 = neuron.getattr("x").map_err(typed)?.extract()?;
-        let section = neuron.getattr("sec").map_err(typed)?;
-        let (section, x) = super::netcon::watched_place(&section, x)?;
-        let (position, _) = self.location(&section)?;
-        Ok((position, x))
-    }
-
-    pub fn section(&self, position: usize) -> &nrn::SectionHandle {
-        &self.sections[position]
-    }
-
-    /// `objects` as items: a Collection, or a sequence of objects or None (and of
-    /// Sections and Segments, when `places` is true).
-    pub fn items<'a>(
-        &mut self,
-        objects: &'a Bound<'_, PyAny>,
-        places: bool,
-    ) -> PatchResult<Items<'a>> {
-        if let Ok(collection) = objects.cast::<Collection>() {
-            return Ok(Items::Collection(collection.get().handles()));
-        }
-        let mut items = Vec::new();
-        for object in objects.try_iter()? {
-            let object = object?;
-            // Networks repeat their objects (a synapse with many inputs): seen ones are known.
-            if let Some(position) = self.object_positions.get(&(object.as_ptr() as usize)) {
-                items.push(Item::Object(*position));
-                continue;
-            }
-            items.push(if object.is_none() {
-                Item::Nothing
-            } else if matches!(neuron_kind(&unwrap(&object)?)?, NeuronKind::Section | NeuronKind::Segment) {
-                if !places {
-                    return Err(crate::errors::patch_error(
-                        object.py(),
-                        "HocConnectError",
-                        &format!(
-                            "{} cannot be a NetCon target: sections receive spikes through a synapse, e.g. p.ExpSyn(section)",
-                            object.repr()?
-                        ),
-                    )
-                    .into());
-                }
-                let (section, x) = self.source_location(&object)?;
-                Item::Voltage(section, x)
-            } else {
-                Item::Object(self.object(&object)?)
-            });
-        }
-        Ok(Items::Listed(items))
-    }
-
-    /// The NetCon source that item `index` of `items` means.
-    pub fn source<'a>(&'a self, items: &'a Items<'_>, index: usize) -> Source<'a> {
-        match items {
-            Items::Collection(handles) => Source::Object(&handles[index]),
-            Items::Listed(items) => match items[index] {
-                Item::Object(position) => Source::Object(&self.objects[position]),
-                Item::Voltage(position, x) => Source::Voltage {
-                    section: &self.sections[position],
-                    x,
-                },
-                Item::Nothing => Source::Nothing,
-            },
-        }
-    }
-
-    /// The object item `index` of `items` is, if any (places are not objects).
-    pub fn object_at<'a>(&'a self, items: &'a Items<'_>, index: usize) -> Option<&'a ObjectHandle> {
-        match self.source(items, index) {
-            Source::Object(object) => Some(object),
-            _ => None,
-        }
-    }
-}
-
-impl Items<'_> {
-    pub fn len(&self) -> usize {
-        match self {
-            Items::Collection(handles) => handles.len(),
-            Items::Listed(items) => items.len(),
-        }
-    }
 }
 
 /// Applies keyword parameters to a new collection.

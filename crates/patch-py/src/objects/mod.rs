@@ -1,6 +1,7 @@
 //! Patch's wrappers of NEURON objects.
 
 pub mod base;
+pub mod batch;
 pub mod callable;
 pub mod classes;
 pub mod collection;

@@ -4,7 +4,8 @@ use pyo3::types::{PyDict, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use super::base::PythonHocObject;
-use super::collection::{apply_parameters, Batch, Collection};
+use super::batch::Batch;
+use super::collection::{apply_parameters, Collection};
 use super::neuron_types::{has_type, neuron_types};
 use super::registry::{unwrap, unwrap_args, wrap};
 use super::section::keep_new_process;
