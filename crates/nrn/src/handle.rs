@@ -5,9 +5,9 @@ use crate::ffi::{Object, Section};
 use crate::{Neuron, NrnError, Result};
 
 /// A NEURON object (`Vector`, `IClamp`, `NetCon`, ...) kept alive by the reference this
-/// handle owns. Cloning takes another reference; dropping gives it back.
+/// handle owns. Cloning takes another reference; dropping gives it back. One word: bulk
+/// calls hold one per object, and there is only one NEURON per process to refer to.
 pub struct ObjectHandle {
-    neuron: &'static Neuron,
     object: NonNull<Object>,
 }
 
@@ -17,7 +17,8 @@ impl ObjectHandle {
     /// # Safety
     /// `object` must be a live NEURON object with one reference owned by the caller.
     pub unsafe fn from_owned(neuron: &'static Neuron, object: NonNull<Object>) -> ObjectHandle {
-        ObjectHandle { neuron, object }
+        debug_assert!(Neuron::get().is_some_and(|instance| std::ptr::eq(instance, neuron)));
+        ObjectHandle { object }
     }
 
     /// Takes a new reference on an object the caller only borrows.
@@ -26,7 +27,13 @@ impl ObjectHandle {
     /// `object` must be a live NEURON object.
     pub unsafe fn from_borrowed(neuron: &'static Neuron, object: NonNull<Object>) -> ObjectHandle {
         unsafe { (neuron.api.nrn_object_ref)(object.as_ptr()) };
-        ObjectHandle { neuron, object }
+        unsafe { ObjectHandle::from_owned(neuron, object) }
+    }
+
+    /// The NEURON the object lives in: the process's one, which exists since the object
+    /// does.
+    fn neuron(&self) -> &'static Neuron {
+        Neuron::get().expect("a NEURON object exists, so NEURON is loaded")
     }
 
     pub fn as_ptr(&self) -> *mut Object {
@@ -41,7 +48,7 @@ impl ObjectHandle {
 
     /// The class name, e.g. `"Vector"`.
     pub fn class_name(&self) -> String {
-        let name = unsafe { (self.neuron.api.nrn_class_name)(self.as_ptr()) };
+        let name = unsafe { (self.neuron().api.nrn_class_name)(self.as_ptr()) };
         unsafe { CStr::from_ptr(name) }
             .to_string_lossy()
             .into_owned()
@@ -50,7 +57,7 @@ impl ObjectHandle {
 
 impl Clone for ObjectHandle {
     fn clone(&self) -> ObjectHandle {
-        unsafe { ObjectHandle::from_borrowed(self.neuron, self.object) }
+        unsafe { ObjectHandle::from_borrowed(self.neuron(), self.object) }
     }
 }
 
@@ -60,7 +67,7 @@ impl Drop for ObjectHandle {
         // The last reference runs the object's destructor, which may report a HOC error;
         // there is no one left to report it to.
         let _ = self
-            .neuron
+            .neuron()
             .guarded(|api| unsafe { (api.nrn_object_unref)(object) });
     }
 }

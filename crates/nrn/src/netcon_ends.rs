@@ -78,11 +78,13 @@ impl EndChecks {
     }
 
     fn placed(&mut self, object: &ObjectHandle, roles: EventRoles) -> Result<()> {
-        if roles.artificial || !self.placed.insert(object.as_ptr() as usize) {
+        let address = object.as_ptr() as usize;
+        if roles.artificial || self.placed.contains(&address) {
             return Ok(());
         }
         let placed = self.neuron.call_method(object, "has_loc", &[])?.as_number();
         if placed.is_some_and(|placed| placed != 0.0) {
+            self.placed.insert(address);
             return Ok(());
         }
         Err(NrnError::Unplaced {
