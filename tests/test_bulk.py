@@ -13,73 +13,68 @@ from patch import p
 from patch.exceptions import HocConnectError, HocSectionAccessError
 from patch.objects import Collection, NetCon, PointProcess
 
-BULK_NETWORK = """
+# A soma driven by 20 stimuli, built four ways; each script prints its voltage and spikes.
+SOMA = """
 import json
 import numpy as np
 from patch import p
 p.celsius = 6.3
 soma = p.Section(name="soma").insert("hh")
 soma.set_dimensions(20, 20)
-stimuli = p.NetStim.many(20, number=1, start=np.linspace(1, 20, 20))
-synapses = p.ExpSyn.many([soma] * 20, tau=2)
-connections = p.NetCons(stimuli, synapses, weight=np.linspace(0.001, 0.05, 20), delay=1)
-detector = p.NetCons([soma], None, threshold=0)
-spikes = detector[0].record()
+weights, starts = np.linspace(0.001, 0.05, 20), np.linspace(1, 20, 20)
+"""
+
+RUN = """
 voltage = soma.record()
 p.run(30)
 print("RESULT", json.dumps([list(voltage), list(spikes)]))
 """
 
-PER_CALL_NETWORK = """
-import json
-import numpy as np
-from patch import p
-p.celsius = 6.3
-soma = p.Section(name="soma").insert("hh")
-soma.set_dimensions(20, 20)
+BULK_NETWORK = (
+    SOMA
+    + """
+stimuli = p.NetStim.many(20, number=1, start=starts)
+synapses = p.ExpSyn.many([soma] * 20, tau=2)
+connections = p.NetCons(stimuli, synapses, weight=weights, delay=1)
+detector = p.NetCons([soma], None, threshold=0)
+spikes = detector[0].record()
+"""
+    + RUN
+)
+
+PER_CALL_NETWORK = (
+    SOMA
+    + """
 keep = []
-for start, weight in zip(np.linspace(1, 20, 20), np.linspace(0.001, 0.05, 20)):
+for start, weight in zip(starts, weights):
     synapse = p.ExpSyn(soma, tau=2)
     stimulus = p.NetStim(number=1, start=start)
     keep.append(p.NetCon(stimulus, synapse, weight=weight, delay=1))
 spikes = p.NetCon(soma, None, threshold=0).record()
-voltage = soma.record()
-p.run(30)
-print("RESULT", json.dumps([list(voltage), list(spikes)]))
 """
+    + RUN
+)
 
-
-STIMULATED_IN_BULK = """
-import json
-import numpy as np
-from patch import p
-p.celsius = 6.3
-soma = p.Section(name="soma").insert("hh")
-soma.set_dimensions(20, 20)
+STIMULATED_IN_BULK = (
+    SOMA
+    + """
 synapses = p.ExpSyn.many([soma] * 20, tau=2)
-weights, starts = np.linspace(0.001, 0.05, 20), np.linspace(1, 20, 20)
 synapses.stimulate(weight=weights, delay=1, number=1, start=starts)
 spikes = p.NetCon(soma, None, threshold=0).record()
-voltage = soma.record()
-p.run(30)
-print("RESULT", json.dumps([list(voltage), list(spikes)]))
 """
+    + RUN
+)
 
-STIMULATED_PER_CALL = """
-import json
-import numpy as np
-from patch import p
-p.celsius = 6.3
-soma = p.Section(name="soma").insert("hh")
-soma.set_dimensions(20, 20)
+STIMULATED_PER_CALL = (
+    SOMA
+    + """
 synapses = [p.ExpSyn(soma, tau=2) for _ in range(20)]
-for synapse, weight, start in zip(synapses, np.linspace(0.001, 0.05, 20), np.linspace(1, 20, 20)):
+for synapse, weight, start in zip(synapses, weights, starts):
     synapse.stimulate(weight=weight, delay=1, number=1, start=start)
 spikes = p.NetCon(soma, None, threshold=0).record()
-voltage = soma.record()
-p.run(30)
-print("RESULT", json.dumps([list(voltage), list(spikes)]))
 """
+    + RUN
+)
 
 
 def result_of(out):
@@ -138,20 +133,17 @@ def test_netcons_from_sections_and_lists_of_patch_objects():
     assert detectors[0].preseg() == cells[0](1.0)
 
 
-def test_a_bulk_network_equals_the_same_network_built_per_call(run_python):
-    bulk = result_of(run_python(BULK_NETWORK))
-    per_call = result_of(run_python(PER_CALL_NETWORK))
+@pytest.mark.parametrize(
+    ("in_bulk", "per_call"),
+    [(BULK_NETWORK, PER_CALL_NETWORK), (STIMULATED_IN_BULK, STIMULATED_PER_CALL)],
+    ids=["NetCons", "stimulate"],
+)
+def test_a_bulk_network_equals_the_same_network_built_per_call(run_python, in_bulk, per_call):
+    bulk = result_of(run_python(in_bulk))
+    each = result_of(run_python(per_call))
     assert len(bulk[1]) > 0, "the cell fires"
-    assert bulk[1] == per_call[1], "identical spike times"
-    assert np.max(np.abs(np.array(bulk[0]) - np.array(per_call[0]))) <= 1e-9
-
-
-def test_stimulating_in_bulk_equals_stimulating_each(run_python):
-    bulk = result_of(run_python(STIMULATED_IN_BULK))
-    per_call = result_of(run_python(STIMULATED_PER_CALL))
-    assert len(bulk[1]) > 0, "the cell fires"
-    assert bulk[1] == per_call[1], "identical spike times"
-    assert np.max(np.abs(np.array(bulk[0]) - np.array(per_call[0]))) <= 1e-9
+    assert bulk[1] == each[1], "identical spike times"
+    assert np.max(np.abs(np.array(bulk[0]) - np.array(each[0]))) <= 1e-9
 
 
 def test_stimulated_in_bulk_with_nrn_patchs_defaults_and_one_netstim_each():
