@@ -281,6 +281,18 @@ def test_parameters_of_point_processes_that_lost_their_section_are_refused():
         synapses.set("tau", 3)
 
 
+def test_netcons_made_in_bulk_know_their_ends_from_neuron():
+    section = p.Section(name="ends_host")
+    synapses = p.ExpSyn.many([section] * 2)
+    stimuli = synapses.stimulate()
+    from_stimuli = p.NetCons(stimuli, synapses)
+    assert from_stimuli[1].source is stimuli[1] and from_stimuli[1].target is synapses[1]
+    from_section = p.NetCons([section(0.5)], [synapses[0]])[0]
+    assert from_section.source is section, "a voltage source is its section, as per call"
+    detector = p.NetCons(stimuli, None)[0]
+    assert detector.source is stimuli[0] and detector.target is None
+
+
 def test_indexing_by_positions_or_a_mask_gives_a_collection():
     synapses = p.ExpSyn.many([p.Section(name="subset_host")] * 3, tau=[1, 2, 3])
     repeated = synapses[np.arange(7) % 3]

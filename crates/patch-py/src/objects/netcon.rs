@@ -47,6 +47,14 @@ impl NetCon {
         }
     }
 
+    fn given_source<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        self.source.as_ref().map(|source| source.bind(py).clone())
+    }
+
+    fn given_target<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        self.target.as_ref().map(|target| target.bind(py).clone())
+    }
+
     /// Marks a NetCon that receives a GID's spikes.
     pub fn mark_received(&mut self, target: &Bound<'_, PyAny>) {
         self.received = true;
@@ -153,15 +161,38 @@ impl NetCon {
         set_source_number(slf, "delay", delay)
     }
 
-    /// What this NetCon was made from: the source and target as given (wrapped).
+    /// What this NetCon connects from: the source as given (wrapped); for a NetCon made
+    /// in bulk, what NEURON says (the point process, or the section of a voltage source).
     #[getter]
-    fn source<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
-        self.source.as_ref().map(|source| source.bind(py).clone())
+    fn source<'py>(slf: &Bound<'py, Self>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let py = slf.py();
+        if let Some(source) = slf.borrow().given_source(py) {
+            return Ok(Some(source));
+        }
+        if slf.borrow().received {
+            return Ok(None); // the source is a GID, perhaps on another rank
+        }
+        let neuron = unwrap(slf.as_any())?;
+        let pre = neuron.call_method0(pyo3::intern!(py, "pre"))?;
+        if !pre.is_none() {
+            return Ok(Some(wrap(pre)?));
+        }
+        let segment = neuron.call_method0(pyo3::intern!(py, "preseg"))?;
+        if segment.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(wrap(segment.getattr(pyo3::intern!(py, "sec"))?)?))
     }
 
+    /// What this NetCon delivers to: the target as given (wrapped), or NEURON's.
     #[getter]
-    fn target<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
-        self.target.as_ref().map(|target| target.bind(py).clone())
+    fn target<'py>(slf: &Bound<'py, Self>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let py = slf.py();
+        if let Some(target) = slf.borrow().given_target(py) {
+            return Ok(Some(target));
+        }
+        let target = unwrap(slf.as_any())?.call_method0(pyo3::intern!(py, "syn"))?;
+        (!target.is_none()).then(|| wrap(target)).transpose()
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
@@ -464,7 +495,7 @@ pub fn connections_of<'py>(
         };
         let (source, target) = {
             let netcon = netcon.borrow();
-            (netcon.source(py), netcon.target(py))
+            (netcon.given_source(py), netcon.given_target(py))
         };
         let other = match (source, target) {
             (Some(source), target) if source.is(end) => target,
