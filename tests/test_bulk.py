@@ -157,16 +157,26 @@ def test_stimulated_in_bulk_with_nrn_patchs_defaults_and_one_netstim_each():
         assert (connection.weight[0], connection.delay) == (0.04, 0)
 
 
-def test_stimuli_made_in_bulk_live_while_their_targets_do(run_python):
+@pytest.mark.parametrize(
+    "build",
+    [
+        "synapses.stimulate(number=1, start=1, weight=0.5)",
+        "synapses[[0, 1]].stimulate(number=1, start=1, weight=0.5)",
+        "p.NetCons(p.NetStim.many(2, number=1, start=1), synapses, weight=0.5)",
+        "p.NetCons(p.NetStim.many(2, number=1, start=1), synapses[[1, 0]], weight=0.5)",
+    ],
+    ids=["stimulate", "stimulate a subset", "NetCons", "NetCons to a subset"],
+)
+def test_what_is_built_in_bulk_lives_while_its_targets_do(run_python, build):
     out = run_python(
-        """
+        f"""
 import gc
 from neuron import h
 from patch import p
 soma = p.Section(name="soma")
 synapses = p.ExpSyn.many([soma] * 2)
 def drive():
-    synapses.stimulate(number=1, start=1, weight=0.5)  # the result is dropped
+    {build}  # the result is dropped
 drive()
 gc.collect()
 current = p.Vector().record(synapses[0]._ref_i)

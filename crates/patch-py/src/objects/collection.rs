@@ -24,12 +24,15 @@ unsafe impl Sync for Handles {}
 
 /// NEURON objects made in bulk: `len`, indexing and iteration give Patch objects;
 /// `set`/`get` write and read a parameter of all of them at once. The collection keeps its
-/// objects alive, and the objects it was built on keep the collection alive.
+/// objects alive, and what it was built on (Patch objects, collections) keeps it alive.
 #[pyclass(module = "patch.objects", frozen, weakref)]
 pub struct Collection {
     handles: Handles,
     class_name: String,
     keep: std::sync::Mutex<Vec<Py<PyAny>>>,
+    /// For a subset (`synapses[mask]`): the collection it was taken from, which holds
+    /// what is built on the subset, since the subset itself is usually a temporary.
+    origin: Option<Py<Collection>>,
 }
 
 impl Collection {
@@ -38,6 +41,7 @@ impl Collection {
             handles: Handles(handles),
             class_name: class_name.to_string(),
             keep: std::sync::Mutex::new(Vec::new()),
+            origin: None,
         }
     }
 
@@ -45,25 +49,38 @@ impl Collection {
         &self.handles.0
     }
 
+    fn kept(&self) -> std::sync::MutexGuard<'_, Vec<Py<PyAny>>> {
+        self.keep
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Keeps what the collection was built on (a collection, or the items of a sequence)
-    /// alive, and makes Patch objects among them keep the collection alive in turn. Raw
-    /// NEURON objects in a sequence are the user's to hold, as in NEURON.
+    /// alive, and makes Patch objects and collections among them keep the collection alive
+    /// in turn. Raw NEURON objects in a sequence are the user's to hold, as in NEURON.
     pub fn tie<'py>(
         collection: &Bound<'py, Collection>,
         built_on: &Bound<'py, PyAny>,
     ) -> PyResult<()> {
-        let mut keep = collection
-            .get()
-            .keep
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if built_on.is_none() {
             return Ok(());
         }
-        if built_on.is_instance_of::<Collection>() {
-            keep.push(built_on.clone().unbind());
+        if let Ok(base) = built_on.cast::<Collection>() {
+            collection.get().kept().push(built_on.clone().unbind());
+            let holder = base
+                .get()
+                .origin
+                .as_ref()
+                .map_or(base, |origin| origin.bind(base.py()));
+            if !holder.is(collection) {
+                holder
+                    .get()
+                    .kept()
+                    .push(collection.clone().into_any().unbind());
+            }
             return Ok(());
         }
+        let mut keep = collection.get().kept();
         let mut seen = std::collections::HashSet::new();
         for object in built_on.try_iter()? {
             let object = object?;
@@ -91,9 +108,16 @@ impl Collection {
             .iter()
             .map(|&position| slf.get().handles.0[position].clone())
             .collect();
-        let subset = Bound::new(py, Collection::new(handles, &slf.get().class_name))?;
-        Collection::tie(&subset, slf.as_any())?;
-        Ok(subset)
+        let origin = slf
+            .get()
+            .origin
+            .as_ref()
+            .map_or(slf, |origin| origin.bind(py));
+        let subset = Collection {
+            origin: Some(origin.clone().unbind()),
+            ..Collection::new(handles, &slf.get().class_name)
+        };
+        Ok(Bound::new(py, subset)?)
     }
 
     fn item<'py>(slf: &Bound<'py, Self>, index: usize) -> PatchResult<Bound<'py, PyAny>> {
@@ -171,7 +195,7 @@ impl Collection {
     /// `number`, `interval`, `noise`: one number for all or one per object), connected
     /// with `weight` and `delay` (the same or one per object): `PointProcess.stimulate`
     /// for all of them in one call. Returns the NetStims as a Collection; this collection
-    /// keeps the connections, and they keep the NetStims.
+    /// (or the one it was taken from) keeps the connections, and they keep the NetStims.
     #[pyo3(signature = (weight = None, delay = None, **netstim_attributes))]
     fn stimulate<'py>(
         slf: &Bound<'py, Self>,
@@ -222,8 +246,7 @@ impl Collection {
         let stimuli = Bound::new(py, Collection::new(stimuli, "NetStim"))?;
         let connections = Bound::new(py, Collection::new(connections, "NetCon"))?;
         Collection::tie(&connections, stimuli.as_any())?;
-        Collection::tie(&stimuli, connections.as_any())?;
-        Collection::tie(slf, connections.as_any())?;
+        Collection::tie(&connections, slf.as_any())?;
         Ok(stimuli)
     }
 
@@ -242,6 +265,7 @@ impl Collection {
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.origin)?;
         if let Ok(keep) = self.keep.try_lock() {
             for object in keep.iter() {
                 visit.call(object)?;
