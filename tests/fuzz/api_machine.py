@@ -16,7 +16,7 @@ from neuron import h
 
 from patch import p
 from patch.exceptions import HocSectionAccessError, PatchError
-from patch.objects import NetCon
+from patch.objects import Collection, NetCon
 
 ALLOWED = (PatchError, TypeError, ValueError, AttributeError, LookupError)
 numbers = st.one_of(
@@ -129,6 +129,22 @@ class PatchUnderAttack(RuleBasedStateMachine):
         made = attempt(p.NetCons, sources, targets, weight=data.draw(junk))
         if made is not None:
             self.others.append(made)
+
+    @rule(data=st.data())
+    def bulk_stimulate(self, data):
+        places = [
+            self.pick(data, [None, 7, *self.sections]) for _ in range(data.draw(st.integers(0, 3)))
+        ]
+        synapses = attempt(p.ExpSyn.many, places)
+        if synapses is None:
+            return
+        indices = data.draw(st.one_of(junk, st.lists(st.integers(-4, 4), max_size=5)))
+        chosen = attempt(synapses.__getitem__, indices)
+        if isinstance(chosen, Collection):
+            stimuli = attempt(chosen.stimulate, weight=data.draw(junk), interval=data.draw(junk))
+            if stimuli is not None:
+                self.others.append(stimuli)
+        self.others.append(synapses)
 
     @rule(data=st.data(), where=numbers)
     def record(self, data, where):
