@@ -153,14 +153,32 @@ impl Neuron {
         self.value(popped)
     }
 
-    /// Whether `name` of `object` is one number, read and written in Python as a float: a
-    /// parameter of a point process that is not an array.
-    pub fn is_plain_number(&self, object: &ObjectHandle, name: &str) -> bool {
-        self.member(object, name).is_ok_and(|symbol| {
-            self.kind(symbol) == SymbolKind::RangeVariable
-                && !unsafe { (self.api.nrn_symbol_is_array)(symbol.0) }
-                && unsafe { (self.api.nrn_prop_exists)(object.as_ptr()) }
-        })
+    /// `name` of `object` if it is one number, read and written in Python as a float (a
+    /// parameter of a placed point process that is not an array); else None.
+    pub fn plain_number(&self, object: &ObjectHandle, name: &str) -> Option<f64> {
+        let name = self.plain_number_name(object, name)?;
+        let target = object.as_ptr();
+        self.guarded(|api| unsafe { (api.nrn_property_get)(target, name.as_ptr()) })
+            .ok()
+    }
+
+    /// Sets `name` of `object` if it is one number (see [`Neuron::plain_number`]); whether
+    /// it did.
+    pub fn set_plain_number(&self, object: &ObjectHandle, name: &str, value: f64) -> bool {
+        let Some(name) = self.plain_number_name(object, name) else {
+            return false;
+        };
+        let target = object.as_ptr();
+        self.guarded(|api| unsafe { (api.nrn_property_set)(target, name.as_ptr(), value) })
+            .is_ok()
+    }
+
+    fn plain_number_name(&self, object: &ObjectHandle, name: &str) -> Option<CString> {
+        let symbol = self.member(object, name).ok()?;
+        let plain = self.kind(symbol) == SymbolKind::RangeVariable
+            && !unsafe { (self.api.nrn_symbol_is_array)(symbol.0) }
+            && unsafe { (self.api.nrn_prop_exists)(object.as_ptr()) };
+        plain.then(|| c_string(name).ok()).flatten()
     }
 
     /// A numeric parameter of a point process or artificial cell (`amp`, `interval`).

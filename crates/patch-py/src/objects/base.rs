@@ -84,13 +84,7 @@ impl PythonHocObject {
     fn number_without_python(&self, name: &str) -> Option<f64> {
         let neuron = nrn::Neuron::get()?;
         self.neuron
-            .with_neuron(|handle| {
-                if neuron.is_plain_number(handle, name) {
-                    neuron.property(handle, name).ok()
-                } else {
-                    None
-                }
-            })
+            .with_neuron(|handle| neuron.plain_number(handle, name))
             .flatten()
     }
 
@@ -106,10 +100,7 @@ impl PythonHocObject {
             return false;
         };
         self.neuron
-            .with_neuron(|handle| {
-                neuron.is_plain_number(handle, name)
-                    && neuron.set_property(handle, name, number).is_ok()
-            })
+            .with_neuron(|handle| neuron.set_plain_number(handle, name, number))
             .unwrap_or(false)
     }
 

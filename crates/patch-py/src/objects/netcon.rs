@@ -116,7 +116,7 @@ impl NetCon {
     /// The source's spike threshold (mV).
     #[getter]
     fn threshold(slf: &Bound<'_, Self>) -> PyResult<f64> {
-        source_number(slf, "threshold")
+        core_number(slf, "threshold")
     }
 
     /// Refused on a NetCon that receives a GID's spikes: NEURON would change the sender's
@@ -130,24 +130,24 @@ impl NetCon {
                 "this NetCon receives spikes of a GID: set the threshold on the transmitting ParallelCon",
             ));
         }
-        set_source_number(slf, "threshold", threshold)
+        set_core_number(slf, "threshold", threshold)
     }
 
     /// The value of the source variable (mV for a membrane potential).
     #[getter]
     fn x(slf: &Bound<'_, Self>) -> PyResult<f64> {
-        source_number(slf, "x")
+        core_number(slf, "x")
     }
 
     #[setter]
     fn set_x(slf: &Bound<'_, Self>, value: f64) -> PyResult<()> {
-        set_source_number(slf, "x", value)
+        set_core_number(slf, "x", value)
     }
 
     /// The delay (ms) from the source's spike to the delivery of the event.
     #[getter]
     fn delay(slf: &Bound<'_, Self>) -> PyResult<f64> {
-        source_number(slf, "delay")
+        core_number(slf, "delay")
     }
 
     /// Refused when negative or not finite (NEURON would take it and deliver wrongly).
@@ -158,7 +158,7 @@ impl NetCon {
                 "a NetCon delay is a number of ms from 0 up, got {delay}"
             )));
         }
-        set_source_number(slf, "delay", delay)
+        set_core_number(slf, "delay", delay)
     }
 
     /// What this NetCon connects from: the source as given (wrapped); for a NetCon made
@@ -358,7 +358,7 @@ pub fn watched_place<'py>(
 
 /// A number of the NetCon, read through the Rust core: NEURON reads `threshold` and `x`
 /// (of the source) outside its own error handling and aborts when there is no source.
-fn source_number(netcon: &Bound<'_, NetCon>, name: &str) -> PyResult<f64> {
+fn core_number(netcon: &Bound<'_, NetCon>, name: &str) -> PyResult<f64> {
     let handle = object_handle(netcon.as_any())?;
     let neuron = crate::attach::attach(netcon.py())?;
     Ok(neuron
@@ -366,7 +366,7 @@ fn source_number(netcon: &Bound<'_, NetCon>, name: &str) -> PyResult<f64> {
         .map_err(crate::errors::PatchErr::from)?)
 }
 
-fn set_source_number(netcon: &Bound<'_, NetCon>, name: &str, value: f64) -> PyResult<()> {
+fn set_core_number(netcon: &Bound<'_, NetCon>, name: &str, value: f64) -> PyResult<()> {
     let handle = object_handle(netcon.as_any())?;
     let neuron = crate::attach::attach(netcon.py())?;
     Ok(neuron
