@@ -75,8 +75,9 @@ class MechanismError(PatchError):
     report)."""
 
 
-class ParallelError(PatchError):
-    """A parallel (MPI) operation failed."""
+class ParallelError(PatchError, RuntimeError):
+    """A parallel (MPI) operation failed. Also a :class:`RuntimeError`, as nrn-patch 8
+    raised for a receiver's threshold."""
 
 
 class ParallelConnectError(ParallelError):

@@ -5,8 +5,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use crate::attach::attach;
-use crate::objects::classes::{class_name, is_point_process_name};
+use crate::objects::classes::{class_name, is_located_point_process_name};
 use crate::objects::neuron_types::{has_type, neuron_kind, neuron_types, NeuronKind};
+use crate::objects::base::PythonHocObject;
 use crate::objects::point_process::PointProcess;
 use crate::objects::registry::{unwrap, wrap};
 use crate::objects::section::Section;
@@ -75,54 +76,85 @@ pub fn is_nrn_scalar(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     Ok(text.starts_with("data_handle<") || text.contains("pointer to hoc scalar"))
 }
 
-/// Whether `name_or_obj` names, is or wraps a point process or artificial cell.
+/// Whether `name_or_obj` names, is or wraps a point process that sits in a section
+/// (`ExpSyn`, `IClamp`): nrn-patch's meaning, so artificial cells (`NetStim`) are not.
+/// Anything else, names NEURON refuses to hand out (`v`, `L`) included, is not.
 #[pyfunction]
 pub fn is_point_process(name_or_obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     let py = name_or_obj.py();
     if let Ok(name) = name_or_obj.extract::<String>() {
-        return is_point_process_name(py, &name);
+        return is_located_point_process_name(py, &name);
     }
     let neuron = unwrap(name_or_obj)?;
-    if neuron_kind(&neuron)? != NeuronKind::Instance {
-        return Ok(false);
-    }
-    is_point_process_name(py, &class_name(&neuron)?)
+    let name = match neuron_kind(&neuron)? {
+        NeuronKind::Instance => class_name(&neuron)?,
+        // The class itself (`h.ExpSyn`), which NEURON names `ExpSyn()`.
+        NeuronKind::Callable => match neuron.repr()?.to_str()?.strip_suffix("()") {
+            Some(name) => name.to_string(),
+            None => return Ok(false),
+        },
+        _ => return Ok(false),
+    };
+    is_located_point_process_name(py, &name)
 }
 
-/// Whether `name_or_obj` names or is a density mechanism (`hh`, `pas`, `seg.hh`).
+/// Whether `name_or_obj` names or is a density mechanism (`hh`, `pas`, `h.hh`,
+/// `seg.hh`): a name `neuron.h` hands out as a density mechanism. NEURON's internal
+/// `capacitance` and `morphology` are not; names NEURON refuses to hand out are not.
 #[pyfunction]
 pub fn is_density_mechanism(name_or_obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     let py = name_or_obj.py();
-    if let Ok(name) = name_or_obj.extract::<String>() {
-        return Ok(attach(py)?.kind_of(&name) == Some(nrn::SymbolKind::Mechanism));
-    }
     let mechanism = py.import("nrn")?.getattr("Mechanism")?;
-    name_or_obj.is_instance(&mechanism)
+    let density_mechanism = py.import("neuron")?.getattr("DensityMechanism")?;
+    let object = match name_or_obj.extract::<String>() {
+        Ok(name) if attach(py)?.kind_of(&name) != Some(nrn::SymbolKind::Mechanism) => {
+            return Ok(false)
+        }
+        Ok(name) => match neuron_types(py)?.h.bind(py).getattr(name.as_str()) {
+            Ok(object) => object,
+            Err(_) => return Ok(false),
+        },
+        Err(_) => name_or_obj.clone(),
+    };
+    Ok(object.is_instance(&mechanism)? || object.is_instance(&density_mechanism)?)
 }
 
 /// Raises `NotConnectableError` unless `obj` can take part in a connection.
 #[pyfunction]
 #[pyo3(signature = (obj, label = None))]
 pub fn assert_connectable(obj: &Bound<'_, PyAny>, label: Option<&str>) -> PyResult<()> {
-    let py = obj.py();
-    let wrapped = patch_object(obj)?;
-    if wrapped.is_instance_of::<Section>()
-        || wrapped.is_instance_of::<Segment>()
-        || wrapped.is_instance_of::<PointProcess>()
-    {
+    if is_connectable(&patch_object(obj)?)? {
         return Ok(());
     }
     let what = match label {
         Some(label) => label.to_string(),
         None => obj.repr()?.to_string(),
     };
-    let class = py
-        .import("patch.exceptions")?
-        .getattr("NotConnectableError")?;
-    Err(PyErr::from_type(
-        class.cast_into()?,
-        format!("{what} cannot be connected: use a Section, a Segment, a point process or an artificial cell"),
-    ))
+    Err(not_connectable(obj.py(), &what))
+}
+
+/// Sections, segments, point processes and artificial cells, and objects of the user's
+/// own that keep `_connections` (duck typing, as nrn-patch's Connectable).
+fn is_connectable(wrapped: &Bound<'_, PyAny>) -> PyResult<bool> {
+    if wrapped.is_instance_of::<Section>()
+        || wrapped.is_instance_of::<Segment>()
+        || wrapped.is_instance_of::<PointProcess>()
+    {
+        return Ok(true);
+    }
+    Ok(!wrapped.is_instance_of::<PythonHocObject>()
+        && wrapped.hasattr(pyo3::intern!(wrapped.py(), "_connections"))?)
+}
+
+fn not_connectable(py: Python<'_>, what: &str) -> PyErr {
+    crate::errors::patch_error(
+        py,
+        "NotConnectableError",
+        &format!(
+            "{what} cannot be connected: use a Section, a Segment, a point process or an \
+             artificial cell"
+        ),
+    )
 }
 
 /// Raw NEURON objects are treated as their Patch wrappers.
@@ -142,19 +174,8 @@ pub fn connection<'py>(
     let py = source.py();
     let (source, target) = (patch_object(source)?, patch_object(target)?);
     for (label, end) in [("source", &source), ("target", &target)] {
-        if end
-            .getattr_opt(pyo3::intern!(py, "_connections"))?
-            .is_none()
-        {
-            let message = format!(
-                "the {label} {} has no connections: it is not a Patch object",
-                end.repr()?
-            );
-            return Err(crate::errors::patch_error(
-                py,
-                "NotConnectableError",
-                &message,
-            ));
+        if !is_connectable(end)? {
+            return Err(not_connectable(py, &format!("the {label} {}", end.repr()?)));
         }
     }
     let netcon = source.getattr("_connections")?.get_item(&target).ok();

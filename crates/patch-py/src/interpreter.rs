@@ -308,42 +308,45 @@ impl PythonHocInterpreter {
     /// A connection through a GID: `ParallelCon(source, gid)` transmits the spikes of
     /// `source` (a Section, Segment or point process) as `gid` from this rank;
     /// `ParallelCon(gid, target)` delivers the spikes of `gid` to `target` on this rank.
-    #[pyo3(signature = (source, target, *args, output = true, weight = None, delay = None, threshold = None, **attributes))]
+    /// The result's `gid` is the GID. As in nrn-patch, the third positional argument is
+    /// `output` (whether other ranks receive a transmitter's spikes); a transmitter takes
+    /// NEURON's positional `threshold, delay, weight` after it.
+    #[pyo3(signature = (source, target, output = None, *args, weight = None, delay = None, threshold = None, **attributes))]
     #[allow(non_snake_case, clippy::too_many_arguments)]
     fn ParallelCon<'py>(
         &self,
         source: &Bound<'py, PyAny>,
         target: &Bound<'py, PyAny>,
+        output: Option<Bound<'py, PyAny>>,
         args: &Bound<'py, PyTuple>,
-        output: bool,
         weight: Option<Bound<'py, PyAny>>,
         delay: Option<f64>,
         threshold: Option<f64>,
         attributes: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = source.py();
-        if !args.is_empty() {
-            return Err(PyTypeError::new_err(
-                "ParallelCon takes the source and the target, then keywords: output=, weight=, delay=, threshold=",
-            ));
-        }
         let context = parallel::context(py)?;
         match (gid_of(source)?, gid_of(target)?) {
             (None, Some(gid)) => {
-                let settings = Settings::new(py, &PyTuple::empty(py), threshold, delay, weight)?;
+                let output = output.map_or(Ok(true), |output| output.is_truthy())?;
+                let settings = Settings::new(py, args, threshold, delay, weight)?;
                 let netcon = netcon::connect(py, source, &py.None().into_bound(py), settings, None, attributes)?;
                 parallel::transmit(&context, gid, &netcon, output)?;
                 Ok(netcon)
             }
             (Some(gid), None) => {
-                if threshold.is_some() {
-                    return Err(crate::errors::patch_error(
-                        py,
-                        "ParallelConnectError",
-                        "a receiving ParallelCon has no threshold of its own (it would change the sender's, nrn#2135): set it on the transmitter",
-                    ));
+                if output.is_some() || !args.is_empty() {
+                    let message = format!(
+                        "ParallelCon({gid}, target, ...) ignores the positional values after \
+                         the target: a receiver has no output flag, threshold, delay or \
+                         weight there (nrn-patch 8 ignored them too). Pass weight= and delay="
+                    );
+                    py.import("warnings")?.call_method1(
+                        "warn",
+                        (message, py.get_type::<pyo3::exceptions::PyUserWarning>(), 2),
+                    )?;
                 }
-                parallel::receive(&context, gid, target, weight, delay, attributes)
+                parallel::receive(&context, gid, target, weight, delay, threshold, attributes)
             }
             _ => Err(crate::errors::patch_error(
                 py,
@@ -397,21 +400,7 @@ impl PythonHocInterpreter {
     /// `finitialize(v)`: initialise the simulation, at `v` mV if given.
     #[pyo3(signature = (v = None))]
     fn finitialize(&self, py: Python<'_>, v: Option<f64>) -> PyResult<()> {
-        if let Some(v) = v.filter(|v| !v.is_finite()) {
-            return Err(PyValueError::new_err(format!(
-                "the initial membrane potential must be a finite number of mV, got {v}"
-            )));
-        }
-        check_netcon_ends(py)?;
-        if let Some(context) = parallel::existing_context(py) {
-            ParallelContext::prepare_run(&context)?;
-        }
-        let h = self.h(py)?;
-        neuron_call(py, || match v {
-            Some(v) => h.call_method1("finitialize", (v,)),
-            None => h.call_method0("finitialize"),
-        })?;
-        Ok(())
+        initialise(py, v)
     }
 
     /// Initialises at `v_init` (default: `p.v_init`) and runs until `duration` ms
@@ -441,7 +430,7 @@ impl PythonHocInterpreter {
             Some(v_init) => v_init,
             None => h.getattr("v_init")?.extract()?,
         };
-        self.finitialize(py, Some(v_init))?;
+        initialise(py, Some(v_init))?;
         without_garbage_collection(py, || {
             if !progress {
                 return self.advance_to(py, tstop);
@@ -500,6 +489,26 @@ impl PythonHocInterpreter {
     fn __clear__(&mut self) {
         self.h = None;
     }
+}
+
+/// NEURON's `finitialize(v)` (at `v` mV if given), once Patch checked the model and, when
+/// a ParallelContext exists, prepared it for `psolve`.
+pub(crate) fn initialise(py: Python<'_>, v: Option<f64>) -> PyResult<()> {
+    if let Some(v) = v.filter(|v| !v.is_finite()) {
+        return Err(PyValueError::new_err(format!(
+            "the initial membrane potential must be a finite number of mV, got {v}"
+        )));
+    }
+    check_netcon_ends(py)?;
+    if let Some(context) = parallel::existing_context(py) {
+        ParallelContext::prepare_run(&context)?;
+    }
+    let h = neuron_types(py)?.h.bind(py);
+    neuron_call(py, || match v {
+        Some(v) => h.call_method1("finitialize", (v,)),
+        None => h.call_method0("finitialize"),
+    })?;
+    Ok(())
 }
 
 /// The GID an argument of ParallelCon is, if it is an integer.

@@ -38,17 +38,22 @@ pub fn compile_and_load(py: Python<'_>, mod_files: &[PathBuf]) -> PatchResult<Pa
 }
 
 fn load_library(py: Python<'_>, library: &Path) -> PyResult<()> {
-    let mut loaded = LOADED
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let loaded = loaded.get_or_insert_with(HashSet::new);
-    if loaded.contains(library) {
+    let loaded = || {
+        LOADED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if loaded().get_or_insert_with(HashSet::new).contains(library) {
         return Ok(());
     }
+    // Loaded without the lock: NEURON runs the library's registration, which may call
+    // back into Patch. The GIL keeps two loads of one library from overlapping.
     let h = neuron_types(py)?.h.bind(py);
     let path = library.to_string_lossy().into_owned();
     neuron_call(py, || h.call_method1("nrn_load_dll", (path,)))?;
-    loaded.insert(library.to_owned());
+    loaded()
+        .get_or_insert_with(HashSet::new)
+        .insert(library.to_owned());
     Ok(())
 }
 

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyTuple, PyWeakrefMethods, PyWeakrefReference};
+use rustc_hash::FxHashMap;
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::capture::neuron_call;
@@ -157,9 +158,21 @@ pub struct ParallelContext {
     hosts: usize,
     rank: usize,
     spikes: Option<(Py<PyAny>, Py<PyAny>)>,
+    /// `spike_record()` of every GID: GIDs made later are recorded too.
+    recording_all: bool,
     /// `source_var`/`target_var` were used: `setup_transfer` is due before initialising.
     transfer_used: bool,
+    /// The largest key given to `source_var`/`target_var` (-1: none).
+    transfer_max: i64,
+    /// The largest step NEURON may take between spike exchanges (`set_maxstep`), ms.
+    max_step: f64,
+    /// Receivers made (weakly held, by GID) while their GID had no transmitter on this
+    /// rank: a transmitter made here later takes them over. Kept until initialisation.
+    waiting_receivers: FxHashMap<i64, Vec<Py<PyWeakrefReference>>>,
 }
+
+/// nrn-patch's largest step between spike exchanges, set before every run.
+const DEFAULT_MAX_STEP: f64 = 10.0;
 
 impl ParallelContext {
     fn initializer(neuron_context: Bound<'_, PyAny>) -> PyClassInitializer<ParallelContext> {
@@ -176,28 +189,73 @@ impl ParallelContext {
                 hosts,
                 rank,
                 spikes: None,
+                recording_all: false,
                 transfer_used: false,
+                transfer_max: -1,
+                max_step: DEFAULT_MAX_STEP,
+                waiting_receivers: FxHashMap::default(),
             },
         )
     }
 
-    /// Before initialising: in a parallel run, the collective set-up NEURON needs; in any
-    /// run, `setup_transfer` once `source_var`/`target_var` were used.
+    /// Before initialising: the step between spike exchanges (so `psolve` works serially
+    /// too), in a parallel run the collective set-up NEURON needs, and in any run
+    /// `setup_transfer` once `source_var`/`target_var` were used.
     pub fn prepare_run(slf: &Bound<'_, Self>) -> PyResult<()> {
         let py = slf.py();
         let neuron = unwrap(slf.as_any())?;
         let used = f64::from(u8::from(slf.borrow().transfer_used));
+        // The network is built: later transmitters no longer take over receivers.
+        slf.borrow_mut().waiting_receivers.clear();
         let anyone = if slf.borrow().hosts > 1 {
             agree(&neuron, Collective::Initialise)?;
-            neuron_call(py, || neuron.call_method1("set_maxstep", (10,)))?;
+            ParallelContext::apply_max_step(slf)?;
             neuron.call_method1("allreduce", (used, 2))?.extract()?
         } else {
+            ParallelContext::apply_max_step(slf)?;
             used
         };
         if anyone > 0.0 {
             neuron_call(py, || neuron.call_method0("setup_transfer"))?;
             slf.borrow_mut().transfer_used = false;
         }
+        Ok(())
+    }
+}
+
+impl ParallelContext {
+    /// `source_var` or `target_var` (`method`), whose last argument is the key of the
+    /// transfer: a whole number from 0.
+    fn transfer<'py>(
+        slf: &Bound<'py, Self>,
+        method: &str,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, pyo3::types::PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let key = args
+            .iter()
+            .last()
+            .and_then(|key| key.extract::<f64>().ok())
+            .filter(|key| key.fract() == 0.0 && *key >= 0.0)
+            .ok_or_else(|| {
+                pyo3::exceptions::PyValueError::new_err(format!(
+                    "{method} takes the transfer's key last: a whole number from 0"
+                ))
+            })?;
+        let method = unwrap(slf.as_any())?.getattr(method)?;
+        let result = crate::objects::registry::call_unwrapped(&method, args, kwargs)?;
+        let mut context = slf.borrow_mut();
+        context.transfer_used = true;
+        context.transfer_max = context.transfer_max.max(key as i64);
+        Ok(result)
+    }
+
+    /// NEURON's `set_maxstep` with the step last asked for (10 ms unless set); a
+    /// collective in parallel runs.
+    fn apply_max_step(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let neuron = unwrap(slf.as_any())?;
+        let step = slf.borrow().max_step;
+        neuron_call(slf.py(), || neuron.call_method1("set_maxstep", (step,)))?;
         Ok(())
     }
 }
@@ -211,10 +269,51 @@ impl ParallelContext {
         neuron.call_method0("barrier")?.extract()
     }
 
-    /// Runs every rank's simulation to `tstop` (ms, absolute), exchanging spikes.
+    /// Runs every rank's simulation to `tstop` (ms, absolute), exchanging spikes, as in
+    /// nrn-patch: initialised first if it never was, with the step between exchanges set
+    /// (`set_maxstep`, 10 ms unless you set another), so the same script runs serially.
     fn psolve(slf: &Bound<'_, Self>, tstop: f64) -> PyResult<()> {
-        crate::interpreter::check_can_continue(slf.py())?;
+        let py = slf.py();
+        if crate::run_state::ever_initialised() {
+            crate::interpreter::check_can_continue(py)?;
+            ParallelContext::apply_max_step(slf)?;
+        } else {
+            crate::interpreter::initialise(py, None)?;
+        }
         run_parallel(&unwrap(slf.as_any())?, tstop)
+    }
+
+    /// NEURON's `set_maxstep`: the largest step (ms) between spike exchanges; Patch uses
+    /// it again before each run. Returns NEURON's answer (the minimum delay between ranks).
+    fn set_maxstep<'py>(slf: &Bound<'py, Self>, max_step: f64) -> PyResult<Bound<'py, PyAny>> {
+        if !(max_step.is_finite() && max_step > 0.0) {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "the largest step between spike exchanges is a positive number of ms, got \
+                 {max_step}"
+            )));
+        }
+        slf.borrow_mut().max_step = max_step;
+        let neuron = unwrap(slf.as_any())?;
+        neuron_call(slf.py(), || neuron.call_method1("set_maxstep", (max_step,)))
+    }
+
+    /// NEURON's `gid_clear`; the transmitters Patch kept for the GIDs cleared are let go,
+    /// so a network rebuilt afterwards does not keep the earlier one alive.
+    #[pyo3(signature = (kind = 0))]
+    fn gid_clear(slf: &Bound<'_, Self>, kind: i64) -> PyResult<()> {
+        let neuron = unwrap(slf.as_any())?;
+        neuron_call(slf.py(), || neuron.call_method1("gid_clear", (kind,)))?;
+        // Types 0, 3 and 4 clear the transfers, 0, 1 and 4 the GIDs.
+        if matches!(kind, 0 | 3 | 4) {
+            slf.borrow_mut().transfer_used = false;
+        }
+        if matches!(kind, 0 | 1 | 4) {
+            let mut context = slf.borrow_mut();
+            context.recording_all = false;
+            context.waiting_receivers.clear();
+            context.as_super().forget_references();
+        }
+        Ok(())
     }
 
     /// This rank's number, from 0.
@@ -301,17 +400,20 @@ impl ParallelContext {
             Some(gids) => unwrap(&gids)?,
             None => (-1_i64).into_pyobject(py)?.into_any(),
         };
+        let all = gids.extract::<f64>().is_ok_and(|gid| gid == -1.0);
         let neuron = unwrap(slf.as_any())?;
         neuron_call(py, || {
             neuron.call_method1("spike_record", (gids, unwrap(&times)?, unwrap(&ids)?))
         })?;
-        slf.borrow_mut().spikes = Some((times.clone().unbind(), ids.clone().unbind()));
+        let mut context = slf.borrow_mut();
+        context.spikes = Some((times.clone().unbind(), ids.clone().unbind()));
+        context.recording_all = all;
         Ok((times, ids))
     }
 
     /// Every rank's recorded spikes (see `spike_record`), as numpy arrays of times and gids
-    /// sorted by time then gid: on `root` only (None elsewhere), or on every rank with
-    /// `everywhere=True`. A collective: call it on every rank.
+    /// sorted by time then gid: on `root` (empty arrays on the other ranks), or on every
+    /// rank with `everywhere=True`. A collective: call it on every rank.
     #[pyo3(signature = (root = 0, everywhere = false))]
     fn gather_spikes<'py>(
         slf: &Bound<'py, Self>,
@@ -346,7 +448,9 @@ impl ParallelContext {
             neuron.call_method1("py_gather", (local, root))?
         };
         if gathered.is_none() {
-            return Ok(gathered);
+            // Not the root: nothing, in the shape the root gets.
+            let empty = || numpy.call_method1("zeros", (0,));
+            return Ok(PyTuple::new(py, [empty()?, empty()?])?.into_any());
         }
         let parts: Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> = gathered.extract()?;
         let all_times = numpy.call_method1(
@@ -369,9 +473,7 @@ impl ParallelContext {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, pyo3::types::PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        slf.borrow_mut().transfer_used = true;
-        let method = unwrap(slf.as_any())?.getattr("source_var")?;
-        crate::objects::registry::call_unwrapped(&method, args, kwargs)
+        ParallelContext::transfer(slf, "source_var", args, kwargs)
     }
 
     /// NEURON's `target_var`, remembered like `source_var`.
@@ -381,9 +483,13 @@ impl ParallelContext {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, pyo3::types::PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        slf.borrow_mut().transfer_used = true;
-        let method = unwrap(slf.as_any())?.getattr("target_var")?;
-        crate::objects::registry::call_unwrapped(&method, args, kwargs)
+        ParallelContext::transfer(slf, "target_var", args, kwargs)
+    }
+
+    /// The largest key given to `source_var`/`target_var` so far, or -1 (nrn-patch's).
+    #[getter]
+    fn _transfer_max(&self) -> i64 {
+        self.transfer_max
     }
 
     /// Many receivers at once, through the Rust core: `gid_connect(gids[i], targets[i])`
@@ -461,11 +567,15 @@ impl ParallelContext {
             visit.call(times)?;
             visit.call(ids)?;
         }
+        for waiting in self.waiting_receivers.values().flatten() {
+            visit.call(waiting)?;
+        }
         Ok(())
     }
 
     fn __clear__(&mut self) {
         self.spikes = None;
+        self.waiting_receivers.clear();
     }
 }
 
@@ -479,7 +589,8 @@ pub fn run_parallel(neuron_context: &Bound<'_, PyAny>, tstop: f64) -> PyResult<(
 }
 
 /// Registers `netcon`'s source as `gid` on this rank and, with `output`, sends its spikes
-/// to the other ranks. Checked first: a HOC error here would abort every rank.
+/// to the other ranks. Checked first: a HOC error here would abort every rank. Receivers
+/// of `gid` made on this rank before it had a transmitter are moved over to it.
 pub fn transmit(
     context: &Bound<'_, ParallelContext>,
     gid: i64,
@@ -506,6 +617,7 @@ pub fn transmit(
     } else {
         neuron_netcon
     };
+    let waiting = take_waiting_receivers(context, gid)?;
     neuron_call(py, || {
         neuron.call_method1("set_gid2node", (gid, rank))?;
         neuron.call_method1("cell", (gid, &neuron_netcon))?;
@@ -513,7 +625,18 @@ pub fn transmit(
             neuron.call_method1("outputcell", (gid,))?;
         }
         Ok(())
-    })?;
+    })
+    .map_err(|error| input_port_error(py, gid, error))?;
+    for receiver in &waiting {
+        let target = receiver.call_method0(pyo3::intern!(py, "syn"))?;
+        neuron.call_method1("gid_connect", (gid, target, receiver))?;
+    }
+    if context.borrow().recording_all {
+        if let Some((times, ids)) = &context.borrow().spikes {
+            let (times, ids) = (unwrap(times.bind(py))?, unwrap(ids.bind(py))?);
+            neuron_call(py, || neuron.call_method1("spike_record", (gid, times, ids)))?;
+        }
+    }
     if let Ok(wrapper) = context.cast::<PythonHocObject>() {
         // A NetCon transmits one GID: a new transmitter cannot be held yet (no search
         // through the thousands the context holds).
@@ -523,7 +646,75 @@ pub fn transmit(
             wrapper.borrow_mut().keep(netcon);
         }
     }
+    if let Ok(wrapper) = netcon.cast::<crate::objects::netcon::NetCon>() {
+        wrapper.borrow_mut().mark_transmitting(gid);
+    }
     Ok(())
+}
+
+/// The NEURON NetCons of the receivers of `gid` made on this rank before it had a
+/// transmitter, detached from NEURON's input port for `gid` (which goes with its last
+/// NetCon), so that `gid` can become an output port. They are parked on a spare GID's
+/// input port until `gid_connect` moves them onto the transmitter.
+fn take_waiting_receivers<'py>(
+    context: &Bound<'py, ParallelContext>,
+    gid: i64,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    let py = context.py();
+    let Some(waiting) = context.borrow_mut().waiting_receivers.remove(&gid) else {
+        return Ok(Vec::new());
+    };
+    let neuron = unwrap(context.as_any())?;
+    let mut receivers = Vec::with_capacity(waiting.len());
+    for weak in waiting {
+        if let Some(receiver) = weak.bind(py).upgrade() {
+            receivers.push(unwrap(&receiver)?);
+        }
+    }
+    if receivers.is_empty() {
+        return Ok(receivers);
+    }
+    let spare = spare_gid(context)?;
+    for receiver in &receivers {
+        let target = receiver.call_method0(pyo3::intern!(py, "syn"))?;
+        neuron.call_method1("gid_connect", (spare, target, receiver))?;
+    }
+    Ok(receivers)
+}
+
+/// A GID nothing on this rank uses, to park receivers on for a moment.
+fn spare_gid(context: &Bound<'_, ParallelContext>) -> PyResult<i64> {
+    let neuron = unwrap(context.as_any())?;
+    let mut spare = i64::from(i32::MAX);
+    loop {
+        let used = context.borrow().waiting_receivers.contains_key(&spare)
+            || neuron
+                .call_method1("gid_exists", (spare,))?
+                .extract::<f64>()?
+                != 0.0;
+        if !used {
+            return Ok(spare);
+        }
+        spare -= 1;
+    }
+}
+
+/// NEURON's refusal to make `gid` an output port because NetCons Patch did not make (or
+/// a spike recording) use it as an input port here, with what to do.
+fn input_port_error(py: Python<'_>, gid: i64, error: PyErr) -> PyErr {
+    if !error.value(py).to_string().contains("input port") {
+        return error;
+    }
+    patch_error(
+        py,
+        "ParallelConnectError",
+        &format!(
+            "GID {gid} is already an input on this rank, used by NetCons made through \
+             neuron.h's gid_connect, by a spike recording of it, or by receivers made before \
+             the last initialisation: make the transmitter of GID {gid} first, or its \
+             receivers with p.ParallelCon({gid}, target)"
+        ),
+    )
 }
 
 /// A PatchRelay fed by `netcon`'s source without delay, and a NetCon watching the relay;
@@ -546,13 +737,16 @@ fn relay<'py>(py: Python<'py>, netcon: &Bound<'py, PyAny>) -> PyResult<Bound<'py
     unwrap(&watcher)
 }
 
-/// Delivers the spikes of `gid` to `target` on this rank.
+/// Delivers the spikes of `gid` to `target` on this rank. A `threshold` is accepted only
+/// if it is the one `gid` has already (see `NetCon.threshold`).
+#[allow(clippy::too_many_arguments)]
 pub fn receive<'py>(
     context: &Bound<'py, ParallelContext>,
     gid: i64,
     target: &Bound<'py, PyAny>,
     weight: Option<Bound<'py, PyAny>>,
     delay: Option<f64>,
+    threshold: Option<f64>,
     attributes: Option<&Bound<'py, pyo3::types::PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = context.py();
@@ -577,19 +771,29 @@ pub fn receive<'py>(
     crate::attach::attach(py)?
         .check_event_target(&crate::convert::object_handle(&neuron_target)?)
         .map_err(crate::errors::PatchErr::from)?;
+    let transmitted_here: f64 = neuron.call_method1("gid_exists", (gid,))?.extract()?;
     let netcon = neuron_call(py, || {
         neuron.call_method1("gid_connect", (gid, &neuron_target))
     })?;
     netcon.setattr("delay", delay)?;
     netcon.getattr("weight")?.set_item(0, weight)?;
     let netcon = crate::objects::registry::wrap_new(netcon, "NetCon")?;
-    if let Ok(wrapper) = netcon.cast::<crate::objects::netcon::NetCon>() {
-        wrapper.borrow_mut().mark_received(&target);
+    let wrapper = netcon.cast::<crate::objects::netcon::NetCon>()?;
+    wrapper.borrow_mut().mark_received(gid, &target);
+    if let Some(threshold) = threshold {
+        // Refused before anything holds the new NetCon, which then goes.
+        crate::objects::netcon::check_received_threshold(wrapper, threshold)?;
+    }
+    if transmitted_here == 0.0 {
+        context
+            .borrow_mut()
+            .waiting_receivers
+            .entry(gid)
+            .or_default()
+            .push(PyWeakrefReference::new(&netcon)?.unbind());
     }
     // The NetCon holds its target as `target`.
-    if let Ok(target_wrapper) = target.cast::<PythonHocObject>() {
-        target_wrapper.borrow_mut().keep_new(&netcon);
-    }
+    crate::objects::netcon::keep_on_end(&target, &netcon)?;
     if let Some(attributes) = attributes {
         for (name, value) in attributes {
             netcon.setattr(name.cast::<pyo3::types::PyString>()?, value)?;

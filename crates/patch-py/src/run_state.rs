@@ -7,6 +7,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static FREED_SINCE_INITIALISATION: AtomicBool = AtomicBool::new(false);
+static EVER_INITIALISED: AtomicBool = AtomicBool::new(false);
 
 /// Called when a wrapper lets go of a point process or NetCon.
 pub fn object_with_events_freed() {
@@ -16,6 +17,12 @@ pub fn object_with_events_freed() {
 /// Called at every `finitialize`: NEURON's queue starts afresh.
 pub fn initialised() {
     FREED_SINCE_INITIALISATION.store(false, Ordering::Relaxed);
+    EVER_INITIALISED.store(true, Ordering::Relaxed);
+}
+
+/// Whether NEURON initialised a simulation since Patch was imported.
+pub fn ever_initialised() -> bool {
+    EVER_INITIALISED.load(Ordering::Relaxed)
 }
 
 /// Whether continuing without initialising again could deliver an event to freed memory.

@@ -16,13 +16,15 @@ use crate::suggest::closest;
 /// The base of every Patch object: it holds a genuine NEURON object, forwards everything
 /// to it, and holds strong references to whatever the object depends on.
 // No `dict`: CPython may collect garbage while allocating an instance dict, before PyO3 has
-// initialised the object (a crash in tp_traverse). Python subclasses get a `__dict__` of
-// their own, which is where user attributes go.
+// initialised the object (a crash in tp_traverse). User attributes go in a dict made when
+// the first one is set; Python subclasses use the `__dict__` of their own.
 #[pyclass(module = "patch.objects", subclass, weakref)]
 pub struct PythonHocObject {
     neuron: NeuronRef,
     /// Strong references: objects this one depends on, each once.
     references: References,
+    /// The user's own attributes (`section.labels = [...]`), once there are any.
+    attributes: Option<Py<PyDict>>,
     /// This wrapper's entry in the registry of live wrappers (0: none; entries are
     /// addresses).
     registry_key: isize,
@@ -55,6 +57,7 @@ impl PythonHocObject {
         PythonHocObject {
             neuron,
             references: References::default(),
+            attributes: None,
             registry_key: 0,
         }
     }
@@ -104,6 +107,14 @@ impl PythonHocObject {
             .unwrap_or(false)
     }
 
+    /// The NEURON class of the object (`ExpSyn`), without making a Python object for it.
+    pub fn neuron_class_name(&self, py: Python<'_>) -> PyResult<String> {
+        match self.neuron.with_neuron(|handle| handle.class_name()) {
+            Some(name) => Ok(name),
+            None => super::classes::class_name(&self.neuron.get(py)?),
+        }
+    }
+
     /// Whether this wraps the NEURON object whose hash (its address) is `key`.
     pub fn wraps(&self, py: Python<'_>, key: isize) -> PyResult<bool> {
         match self.neuron.neuron_address() {
@@ -125,6 +136,30 @@ impl PythonHocObject {
     /// Keeps `object`, which was just made, alive as long as this one lives.
     pub fn keep_new(&mut self, object: &Bound<'_, PyAny>) {
         self.references.insert_new(object);
+    }
+
+    /// Lets go of every strong reference this object holds.
+    pub fn forget_references(&mut self) {
+        self.references.clear();
+    }
+
+    /// The user's attribute `name`, if one was set.
+    pub fn user_attribute<'py>(
+        &self,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        match &self.attributes {
+            Some(attributes) => attributes.bind(name.py()).get_item(name),
+            None => Ok(None),
+        }
+    }
+
+    /// The dict of the user's attributes, made on first use.
+    pub fn user_attributes<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyDict> {
+        self.attributes
+            .get_or_insert_with(|| PyDict::new(py).unbind())
+            .bind(py)
+            .clone()
     }
 }
 
@@ -158,30 +193,38 @@ fn data_descriptor<'py>(
     /// Per class (kept alive here): its settable attributes.
     type Classes = FxHashMap<usize, (Py<pyo3::types::PyType>, Descriptors)>;
     static CLASSES: std::sync::Mutex<Option<Classes>> = std::sync::Mutex::new(None);
+    let lock = || {
+        CLASSES
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
     let py = class.py();
-    let mut classes = CLASSES
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let classes = classes.get_or_insert_with(FxHashMap::default);
     let key = class.as_ptr() as usize;
-    if let std::collections::hash_map::Entry::Vacant(slot) = classes.entry(key) {
-        let mut descriptors = Descriptors::default();
-        for attribute in class.dir()? {
-            let attribute_name: String = attribute.extract()?;
-            if attribute_name.starts_with("__") {
-                continue;
-            }
-            let found = class.getattr(attribute_name.as_str())?;
-            if found.hasattr(pyo3::intern!(py, "__set__"))? {
-                descriptors.insert(attribute_name, found.unbind());
-            }
-        }
-        slot.insert((class.clone().unbind(), descriptors));
+    let found = |classes: &mut Option<Classes>| {
+        let (_, descriptors) = classes.as_ref()?.get(&key)?;
+        Some(descriptors.get(name.to_str().ok()?).map(|found| found.bind(py).clone()))
+    };
+    if let Some(known) = found(&mut lock()) {
+        return Ok(known);
     }
-    Ok(classes[&key]
-        .1
-        .get(name.to_str()?)
-        .map(|found| found.bind(py).clone()))
+    // Looked up without the lock: a class's attributes may run Python code.
+    let mut descriptors = Descriptors::default();
+    for attribute in class.dir()? {
+        let attribute_name: String = attribute.extract()?;
+        if attribute_name.starts_with("__") {
+            continue;
+        }
+        let found = class.getattr(attribute_name.as_str())?;
+        if found.hasattr(pyo3::intern!(py, "__set__"))? {
+            descriptors.insert(attribute_name, found.unbind());
+        }
+    }
+    let mut classes = lock();
+    classes
+        .get_or_insert_with(FxHashMap::default)
+        .entry(key)
+        .or_insert((class.clone().unbind(), descriptors));
+    Ok(found(&mut classes).flatten())
 }
 
 /// NEURON accepts a zero or negative length, diameter or axial resistance and fails at the
@@ -272,6 +315,9 @@ impl PythonHocObject {
         py: Python<'py>,
         name: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(value) = self.user_attribute(name)? {
+            return Ok(value);
+        }
         if let Some(number) = self.number_without_python(name.to_str()?) {
             return Ok(number.into_pyobject(py)?.into_any());
         }
@@ -282,8 +328,9 @@ impl PythonHocObject {
         }
     }
 
-    /// NEURON's attributes are set on NEURON's object. Other names are refused, so that
-    /// a typo cannot be stored silently; subclasses made in Python may store their own.
+    /// NEURON's attributes are set on NEURON's object. Other names become the user's own
+    /// attributes (BSB and glia keep theirs on sections and point processes), except names
+    /// that look like a typo of one of NEURON's (`clamp.ampl`), which are refused.
     fn __setattr__(
         slf: &Bound<'_, Self>,
         name: &Bound<'_, PyString>,
@@ -294,6 +341,12 @@ impl PythonHocObject {
         if let Some(descriptor) = data_descriptor(&class, name)? {
             descriptor.call_method1(pyo3::intern!(py, "__set__"), (slf, value))?;
             return Ok(());
+        }
+        if let Some(attributes) = &slf.borrow().attributes {
+            let attributes = attributes.bind(py);
+            if attributes.contains(name)? {
+                return attributes.set_item(name, value);
+            }
         }
         if slf
             .borrow()
@@ -311,23 +364,56 @@ impl PythonHocObject {
                     || error.is_instance_of::<pyo3::exceptions::PyLookupError>(py) => {}
             Err(error) => return Err(crate::errors::typed_neuron_error(py, error, &neuron)),
         }
-        if let Some(instance_dict) = slf.getattr_opt(pyo3::intern!(py, "__dict__"))? {
-            if instance_dict.contains(name)? || !is_patch_class(&class)? {
+        if !is_patch_class(&class)? {
+            // A Python subclass: its own attributes go where Python keeps them.
+            if let Some(instance_dict) = slf.getattr_opt(pyo3::intern!(py, "__dict__"))? {
                 return instance_dict.set_item(name, value);
             }
         }
-        Err(unknown_attribute(&neuron.str()?.to_string(), &neuron, name))
+        if let Some(typo) = typo_of_neuron_attribute(&neuron, name)? {
+            return Err(typo);
+        }
+        slf.borrow_mut().user_attributes(py).set_item(name, value)
     }
 
     fn __delattr__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<()> {
-        if let Some(instance_dict) = slf.getattr_opt(pyo3::intern!(slf.py(), "__dict__"))? {
+        let py = slf.py();
+        if let Some(attributes) = &slf.borrow().attributes {
+            let attributes = attributes.bind(py);
+            if attributes.contains(name)? {
+                return attributes.del_item(name);
+            }
+        }
+        if let Some(instance_dict) = slf.getattr_opt(pyo3::intern!(py, "__dict__"))? {
             if instance_dict.contains(name)? {
                 return instance_dict.del_item(name);
             }
         }
         Err(PyAttributeError::new_err(format!(
-            "'{name}' is NEURON's and cannot be deleted"
+            "'{name}' is not an attribute of yours: it is NEURON's and cannot be deleted"
         )))
+    }
+
+    /// The interpreter `p` (nrn-patch 8 kept it on every object; arborize reads it).
+    #[getter]
+    fn _interpreter<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        py.import("patch")?.getattr("p")
+    }
+
+    /// Your own attributes (`vars(section)`).
+    #[getter]
+    fn __dict__<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyDict> {
+        self.user_attributes(py)
+    }
+
+    /// The strong references this object holds, in the order they were made (nrn-patch's
+    /// `_references`).
+    #[getter]
+    fn _references<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyAny>> {
+        self.references
+            .iter()
+            .map(|object| object.bind(py).clone())
+            .collect()
     }
 
     fn __dir__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyList>> {
@@ -339,7 +425,11 @@ impl PythonHocObject {
             Some(instance) => instance.cast_into::<PyDict>()?.keys(),
             None => PyList::empty(py),
         };
-        for name in own.iter().chain(instance.iter()) {
+        let user = match &slf.borrow().attributes {
+            Some(attributes) => attributes.bind(py).keys(),
+            None => PyList::empty(py),
+        };
+        for name in own.iter().chain(instance.iter()).chain(user.iter()) {
             if !names.contains(&name)? {
                 names.append(name)?;
             }
@@ -474,12 +564,13 @@ impl PythonHocObject {
         for reference in self.references.iter() {
             visit.call(reference)?;
         }
-        Ok(())
+        visit.call(&self.attributes)
     }
 
     fn __clear__(&mut self) {
         self.release();
         self.references.clear();
+        self.attributes = None;
     }
 }
 
@@ -522,6 +613,29 @@ impl WrappingIterator {
 #[pyfunction]
 pub fn _rewrap(neuron: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyAny>> {
     wrap_result(neuron)
+}
+
+/// The `AttributeError` for setting `name`, if it looks like a typo of one of `neuron`'s
+/// attributes (`ampl` for `amp`). Names starting with `_` are private, never typos.
+fn typo_of_neuron_attribute(
+    neuron: &Bound<'_, PyAny>,
+    name: &Bound<'_, PyString>,
+) -> PyResult<Option<PyErr>> {
+    let typo = name.to_str()?;
+    if typo.starts_with('_') {
+        return Ok(None);
+    }
+    let names: Vec<String> = typed(neuron.dir(), neuron)?.extract()?;
+    let suggestions = closest(typo, names.iter().map(String::as_str));
+    if suggestions.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(PyAttributeError::new_err(format!(
+        "{} has no attribute '{typo}'. Did you mean: {}? (A name of your own that is not so \
+         close to one of NEURON's is kept as your attribute.)",
+        neuron.str()?,
+        suggestions.join(", ")
+    ))))
 }
 
 /// An `AttributeError` for `name` on `owner`, naming the closest attributes it does have.

@@ -10,7 +10,7 @@ use super::base::PythonHocObject;
 use super::classes::{class_name, is_point_process_name};
 use super::neuron_types::{hoc_attribute, neuron_kind, neuron_types, NeuronKind};
 use super::point_process::PointProcess;
-use super::registry::{unwrap, wrap};
+use super::registry::{call_unwrapped, unwrap, wrap};
 use super::section::Section;
 use super::segment::Segment;
 use crate::capture::neuron_call_as;
@@ -28,6 +28,8 @@ pub struct NetCon {
     source: Option<Py<PyAny>>,
     target: Option<Py<PyAny>>,
     spikes: Option<Py<PyAny>>,
+    /// The GID this NetCon transmits or receives (`ParallelCon`), or -1.
+    gid: i64,
     /// Made by `gid_connect`: its threshold is the sender's (nrn#2135).
     received: bool,
 }
@@ -43,6 +45,7 @@ impl NetCon {
             source: None,
             target: None,
             spikes: None,
+            gid: -1,
             received: false,
         }
     }
@@ -55,10 +58,16 @@ impl NetCon {
         self.target.as_ref().map(|target| target.bind(py).clone())
     }
 
-    /// Marks a NetCon that receives a GID's spikes.
-    pub fn mark_received(&mut self, target: &Bound<'_, PyAny>) {
+    /// Marks a NetCon that receives the spikes of `gid`.
+    pub fn mark_received(&mut self, gid: i64, target: &Bound<'_, PyAny>) {
         self.received = true;
+        self.gid = gid;
         self.target = Some(target.clone().unbind());
+    }
+
+    /// Marks a NetCon that transmits its source's spikes as `gid`.
+    pub fn mark_transmitting(&mut self, gid: i64) {
+        self.gid = gid;
     }
 }
 
@@ -74,19 +83,27 @@ impl NetCon {
 
     /// Records the spike times of the source: into `vector`, or into a Vector made on the
     /// first call and returned again on later ones, and by every NetCon of the same source
-    /// (NEURON records a source into one Vector).
-    #[pyo3(signature = (vector = None))]
+    /// (NEURON records a source into one Vector). NEURON's `record(times, ids, id)` (and
+    /// its other forms) pass through to NEURON.
+    #[pyo3(signature = (vector = None, *args))]
     fn record<'py>(
         slf: &Bound<'py, Self>,
         vector: Option<Bound<'py, PyAny>>,
+        args: &Bound<'py, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
+        let neuron = unwrap(slf.as_any())?;
+        if !args.is_empty() {
+            let record = neuron.getattr(pyo3::intern!(py, "record"))?;
+            let mut all = vec![vector.unwrap_or_else(|| py.None().into_bound(py))];
+            all.extend(args.iter());
+            return call_unwrapped(&record, &PyTuple::new(py, all)?, None);
+        }
         if vector.is_none() {
             if let Some(spikes) = &slf.borrow().spikes {
                 return Ok(spikes.bind(py).clone());
             }
         }
-        let neuron = unwrap(slf.as_any())?;
         let vector = match (vector, super::spike_recordings::existing(&neuron)?) {
             (None, Some(shared)) => shared,
             (None, None) => wrap(neuron_types(py)?.h.bind(py).call_method0("Vector")?)?,
@@ -113,22 +130,24 @@ impl NetCon {
         Ok(vector)
     }
 
+    /// The GID this NetCon transmits or receives (made by `ParallelCon`), else None.
+    #[getter]
+    fn gid(&self) -> Option<i64> {
+        (self.gid >= 0).then_some(self.gid)
+    }
+
     /// The source's spike threshold (mV).
     #[getter]
     fn threshold(slf: &Bound<'_, Self>) -> PyResult<f64> {
         core_number(slf, "threshold")
     }
 
-    /// Refused on a NetCon that receives a GID's spikes: NEURON would change the sender's
-    /// threshold on its rank (nrn#2135).
+    /// On a NetCon that receives a GID's spikes, only the value the GID already has is
+    /// accepted: any other would change the sender's threshold on its rank (nrn#2135).
     #[setter]
     fn set_threshold(slf: &Bound<'_, Self>, threshold: f64) -> PyResult<()> {
         if slf.borrow().received {
-            return Err(patch_error(
-                slf.py(),
-                "ParallelConnectError",
-                "this NetCon receives spikes of a GID: set the threshold on the transmitting ParallelCon",
-            ));
+            return check_received_threshold(slf, threshold);
         }
         set_core_number(slf, "threshold", threshold)
     }
@@ -206,6 +225,25 @@ impl NetCon {
         self.target = None;
         self.spikes = None;
     }
+}
+
+/// A receiving NetCon's threshold is the sending GID's: setting the same value is a no-op,
+/// another is refused (it would change the sender's threshold, nrn#2135).
+pub fn check_received_threshold(netcon: &Bound<'_, NetCon>, threshold: f64) -> PyResult<()> {
+    let current = core_number(netcon, "threshold")?;
+    if current == threshold {
+        return Ok(());
+    }
+    let gid = netcon.borrow().gid;
+    Err(patch_error(
+        netcon.py(),
+        "ParallelConnectError",
+        &format!(
+            "this NetCon receives the spikes of GID {gid}, whose threshold is {current} mV here: \
+             a receiver cannot change it (NEURON would change the sender's, nrn#2135). Set the \
+             threshold on the transmitting ParallelCon"
+        ),
+    ))
 }
 
 /// The settings of a new NetCon, from NEURON's positional `threshold, delay, weight` and
@@ -475,8 +513,27 @@ fn remember_connection(
         }
     }
     for end in ends {
-        if let Ok(end) = end.cast::<PythonHocObject>() {
-            end.borrow_mut().keep_new(netcon);
+        keep_on_end(end, netcon)?;
+    }
+    Ok(())
+}
+
+/// Makes `end` of a new NetCon keep it: a Patch object holds it; an object of the user's
+/// own (only `__neuron__`, such as glia's accessors) is given it through its `__ref__`,
+/// and the Patch object of what it stands for, if one lives, holds it too. A connection
+/// must never vanish because the user kept only such an object.
+pub fn keep_on_end(end: &Bound<'_, PyAny>, netcon: &Bound<'_, PyAny>) -> PyResult<()> {
+    if let Ok(end) = end.cast::<PythonHocObject>() {
+        end.borrow_mut().keep_new(netcon);
+        return Ok(());
+    }
+    let py = end.py();
+    if let Some(keep) = end.getattr_opt(pyo3::intern!(py, "__ref__"))? {
+        keep.call1((netcon,))?;
+    }
+    if let Some(wrapper) = super::registry::existing(&unwrap(end)?)? {
+        if let Ok(wrapper) = wrapper.cast::<PythonHocObject>() {
+            wrapper.borrow_mut().keep(netcon);
         }
     }
     Ok(())

@@ -46,11 +46,41 @@ impl PointProcess {
         name: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
+        if let Some(value) = slf.as_super().borrow().user_attribute(name)? {
+            return Ok(value);
+        }
         let value = slf.as_super().borrow().__getattr__(py, name)?;
         if !value.is_exact_instance_of::<pyo3::types::PyFloat>() {
             return Ok(value);
         }
         simulation_value_class(py)?.call1((value, slf, name))
+    }
+
+    /// The names of the process's range variables (parameters, assigned variables and
+    /// states, such as `tau`, `e`, `g`, `i` of an ExpSyn), in alphabetical order.
+    #[getter]
+    fn parameters<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let class = slf.as_super().neuron_class_name(py)?;
+        static BY_CLASS: pyo3::sync::PyOnceLock<Py<PyDict>> = pyo3::sync::PyOnceLock::new();
+        let known = BY_CLASS.get_or_init(py, || PyDict::new(py).unbind()).bind(py);
+        if let Some(names) = known.get_item(&class)? {
+            return names.call_method0(pyo3::intern!(py, "copy"));
+        }
+        let h = neuron_types(py)?.h.bind(py);
+        // Variables of every kind: MechanismStandard's type 0.
+        let standard = h.call_method1("MechanismStandard", (&class, 0))?;
+        let name = h.call_method1("ref", ("",))?;
+        let count: f64 = standard.call_method0("count")?.extract()?;
+        let mut names = Vec::with_capacity(count as usize);
+        for index in 0..count as usize {
+            standard.call_method1("name", (&name, index))?;
+            names.push(name.get_item(0)?.extract::<String>()?);
+        }
+        names.sort();
+        let names = pyo3::types::PyList::new(py, names)?;
+        known.set_item(&class, &names)?;
+        names.call_method0(pyo3::intern!(py, "copy"))
     }
 
     /// Recording a point process records its current.
@@ -101,6 +131,25 @@ impl PointProcess {
             }
             None => Ok(None),
         }
+    }
+}
+
+/// NEURON's NetStim: an artificial cell that fires `number` spikes from `start`, every
+/// `interval` ms (`noise` makes the intervals random).
+#[pyclass(module = "patch.objects", extends = PointProcess, subclass)]
+pub struct NetStim {}
+
+impl NetStim {
+    pub fn of_handle(handle: nrn::ObjectHandle) -> PyClassInitializer<NetStim> {
+        PointProcess::of_handle(handle).add_subclass(NetStim {})
+    }
+}
+
+#[pymethods]
+impl NetStim {
+    #[new]
+    fn py_new(neuron: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<NetStim>> {
+        Ok(PointProcess::initializer(neuron)?.add_subclass(NetStim {}))
     }
 }
 

@@ -45,7 +45,8 @@ impl References {
             }
             References::Many(all) => match all.iter().position(|held| held.is(object)) {
                 Some(position) => {
-                    all.swap_remove(position);
+                    // In order: `_references` shows them as they were made.
+                    all.remove(position);
                     true
                 }
                 None => false,

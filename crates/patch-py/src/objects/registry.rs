@@ -12,7 +12,7 @@ use super::classes::{class_for, wrapper_class};
 use super::netcon::NetCon;
 use super::neuron_types::has_type;
 use super::neuron_types::{neuron_kind, NeuronKind};
-use super::point_process::PointProcess;
+use super::point_process::{NetStim, PointProcess};
 use super::segment::Segment;
 use crate::capture::neuron_call;
 
@@ -80,6 +80,14 @@ pub fn wrap_new<'py>(object: Bound<'py, PyAny>, class_name: &str) -> PyResult<Bo
     Ok(wrapper)
 }
 
+/// The live Patch wrapper of the NEURON object `object`, if there is one (none is made).
+pub fn existing<'py>(object: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    match neuron_kind(object)? {
+        NeuronKind::Section | NeuronKind::Instance => lookup(object.py(), object.hash()?),
+        _ => Ok(None),
+    }
+}
+
 fn lookup(py: Python<'_>, key: isize) -> PyResult<Option<Bound<'_, PyAny>>> {
     let Some(address) = registry().get(&key).copied() else {
         return Ok(None);
@@ -110,6 +118,8 @@ fn wrap_new_handle<'py>(
     let class = class_for(py, class_name)?;
     let wrapper = if class.is(py.get_type::<PointProcess>()) {
         Bound::new(py, PointProcess::of_handle(handle))?.into_any()
+    } else if class.is(py.get_type::<NetStim>()) {
+        Bound::new(py, NetStim::of_handle(handle))?.into_any()
     } else if class.is(py.get_type::<NetCon>()) {
         Bound::new(py, NetCon::of_handle(handle))?.into_any()
     } else {

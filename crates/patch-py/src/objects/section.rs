@@ -15,7 +15,6 @@ use crate::capture::neuron_call;
 #[pyclass(module = "patch.objects", extends = PythonHocObject, subclass)]
 pub struct Section {
     recordings: Option<Py<PyDict>>,
-    synapses: Option<Py<PyList>>,
 }
 
 /// The NEURON section, refused with `DeletedSectionError` once NEURON deleted it.
@@ -61,7 +60,6 @@ impl Section {
             py,
             PyClassInitializer::from(PythonHocObject::new(section)).add_subclass(Section {
                 recordings: Some(PyDict::new(py).unbind()),
-                synapses: Some(PyList::empty(py).unbind()),
             }),
         )?
         .into_any();
@@ -85,7 +83,6 @@ impl Section {
         Ok(
             PyClassInitializer::from(PythonHocObject::new(section)).add_subclass(Section {
                 recordings: Some(PyDict::new(py).unbind()),
-                synapses: Some(PyList::empty(py).unbind()),
             }),
         )
     }
@@ -349,17 +346,9 @@ impl Section {
         Ok(recorded)
     }
 
-    /// The synapses made with `synapse(..., store=True)`.
-    #[getter]
-    fn synapses<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        self.synapses
-            .as_ref()
-            .map(|synapses| synapses.bind(py).clone())
-            .ok_or_else(|| pyo3::exceptions::PyReferenceError::new_err("the section was cleared"))
-    }
-
     /// Makes a synapse with `factory(section, *args, **kwargs)`, sets `attributes` on it,
-    /// and keeps it in `synapses` when `store` is true.
+    /// and, when `store` is true, appends it to the list `section.synapses` (made then; an
+    /// attribute of yours, as in nrn-patch).
     #[pyo3(signature = (factory, *args, store = false, attributes = None, **kwargs))]
     fn synapse<'py>(
         slf: &Bound<'py, Self>,
@@ -379,7 +368,16 @@ impl Section {
             }
         }
         if store {
-            slf.borrow().synapses(py)?.append(&synapse)?;
+            let name = pyo3::intern!(py, "synapses");
+            let stored = match slf.as_any().getattr_opt(name)? {
+                Some(stored) => stored,
+                None => {
+                    let stored = PyList::empty(py).into_any();
+                    slf.as_any().setattr(name, &stored)?;
+                    stored
+                }
+            };
+            stored.call_method1(pyo3::intern!(py, "append"), (&synapse,))?;
         }
         Ok(synapse)
     }
@@ -461,12 +459,10 @@ impl Section {
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        visit.call(&self.recordings)?;
-        visit.call(&self.synapses)
+        visit.call(&self.recordings)
     }
 
     fn __clear__(&mut self) {
         self.recordings = None;
-        self.synapses = None;
     }
 }

@@ -44,16 +44,17 @@ pub fn push<'py>(
 pub fn pop(neuron_section: &Bound<'_, PyAny>) -> PyResult<()> {
     let py = neuron_section.py();
     let key = neuron_section.hash()?;
-    let mut pushed = pushed();
-    if pushed.last() != Some(&key) {
+    let on_top = pushed().last() == Some(&key);
+    if !on_top {
         let name = neuron_section.str()?;
         return Err(section_access_error(
             py,
             &format!("cannot pop section '{name}': it is not on top of the section stack (pop sections in the reverse order of pushing them)"),
         ));
     }
+    // No lock held while NEURON pops: it may call back into Patch.
     neuron_types(py)?.h.bind(py).call_method0("pop_section")?;
-    pushed.pop();
+    pushed().pop();
     Ok(())
 }
 
