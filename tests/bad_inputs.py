@@ -59,7 +59,11 @@ BAD_INPUTS = [
         "ValueError",
         **{"zero": "s.nseg = 0", "a fraction": "s.nseg = 2.5", "huge": "s.nseg = 10**9"},
     ),
-    *rows("section.<name> = value", "AttributeError", **{"a typo": "s.lenght = 10"}),
+    *rows(
+        "section.<name> = value",
+        "AttributeError",
+        **{"a typo of a NEURON name": "s.nseq = 5", "a swapped letter": "s.daim = 2"},
+    ),
     *rows(
         "section(x)",
         "ValueError",

@@ -28,8 +28,9 @@ def test_defaults_are_nrn_patchs(cell):
 def test_neurons_positional_threshold_delay_weight_are_honoured(cell):
     connection = p.NetCon(p.NetStim(), p.ExpSyn(cell), 10, 2, 0.5)
     assert (connection.threshold, connection.delay, connection.weight[0]) == (10, 2, 0.5)
+    # NEURON's spelling: what is not given takes NEURON's defaults (delay 1, weight 0).
     connection = p.NetCon(cell, p.ExpSyn(cell), 0)
-    assert (connection.threshold, connection.delay, connection.weight[0]) == (0, 1, 0.1)
+    assert (connection.threshold, connection.delay, connection.weight[0]) == (0, 1, 0)
 
 
 def test_keywords(cell):

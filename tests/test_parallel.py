@@ -133,8 +133,11 @@ def test_parallelcon_needs_exactly_one_gid():
         p.ParallelCon(1, 2)
     with pytest.raises(ParallelConnectError, match="0 or more"):
         p.ParallelCon(section, -3)
-    with pytest.raises(TypeError, match="keywords"):
-        p.ParallelCon(1000, synapse, 5, 1)
+    # nrn-patch 8 took a receiver's third value as `output` and ignored the fourth.
+    with pytest.warns(UserWarning, match="ignores the positional values"):
+        receiver = p.ParallelCon(1000, synapse, 5, 1)
+    assert receiver.gid == 1000
+    assert (receiver.weight[0], receiver.delay) == (0.1, 1)
 
 
 def test_parallelcon_transmits_and_receives_serially():

@@ -36,12 +36,15 @@ def test_transforms_of_sections_segments_and_point_processes():
     assert not patch.is_nrn_scalar(1.0) and not patch.is_nrn_scalar(section)
 
 
-def test_point_process_checks_include_wrappers_and_artificial_cells():
+def test_point_process_checks_include_wrappers_not_artificial_cells():
     section = p.Section(name="pp_checks")
     assert patch.is_point_process(p.ExpSyn(section))
     assert patch.is_point_process(h.ExpSyn(section.__neuron__()(0.5)))
-    assert patch.is_point_process("IntFire1")
-    assert patch.is_point_process(p.IntFire1())
+    assert patch.is_point_process("ExpSyn") and patch.is_point_process(h.ExpSyn)
+    # nrn-patch's meaning: a point process sits in a section; artificial cells do not.
+    assert not patch.is_point_process("IntFire1")
+    assert not patch.is_point_process(p.IntFire1())
+    assert not patch.is_point_process(p.NetStim())
     assert not patch.is_point_process(p.Vector())
     assert not patch.is_point_process("hh")
     assert patch.is_density_mechanism("hh")

@@ -5,9 +5,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use crate::attach::attach;
+use crate::objects::base::PythonHocObject;
 use crate::objects::classes::{class_name, is_located_point_process_name};
 use crate::objects::neuron_types::{has_type, neuron_kind, neuron_types, NeuronKind};
-use crate::objects::base::PythonHocObject;
 use crate::objects::point_process::PointProcess;
 use crate::objects::registry::{unwrap, wrap};
 use crate::objects::section::Section;

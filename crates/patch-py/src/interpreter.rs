@@ -10,10 +10,11 @@ use crate::attach::attach;
 use crate::capture::{capture_output, neuron_call, pass_on};
 use crate::errors::{section_access_error, PatchErr, PatchResult};
 use crate::mechanisms::{compile_and_load, mod_files_in};
-use crate::objects::base::{patch_attribute, unknown_attribute};
+use crate::objects::base::{patch_attribute, unknown_attribute, WrappingIterator};
 use crate::objects::batch::{per_item_or, Batch, Item, Items};
 use crate::objects::classes::is_point_process_name;
 use crate::objects::collection::Collection;
+use crate::objects::guards;
 use crate::objects::netcon::{self, Settings};
 use crate::objects::neuron_types::{neuron_kind, neuron_types, NeuronKind};
 use crate::objects::point_process::PointProcessFactory;
@@ -101,7 +102,7 @@ impl PythonHocInterpreter {
             return Err(PyAttributeError::new_err(name.clone().unbind()).into());
         };
         let stable = neuron_kind(&value)? == NeuronKind::Callable;
-        let attribute = patch_attribute(value)?;
+        let attribute = patch_attribute(value, guards::of_function(text))?;
         if stable {
             cache.set_item(name, &attribute)?;
         }
@@ -165,6 +166,14 @@ impl PythonHocInterpreter {
         crate::objects::section::Section::create(args.py(), args, kwargs)
     }
 
+    /// Every section, as Patch sections (NEURON's `allsec()`). Sections you let go of are
+    /// gone, as in NEURON.
+    fn allsec(&self, py: Python<'_>) -> PyResult<WrappingIterator> {
+        guards::collect_unreachable(py)?;
+        let sections = neuron_call(py, || self.h(py)?.call_method0("allsec"))?;
+        Ok(WrappingIterator::over(sections.try_iter()?.into_any()))
+    }
+
     /// The accessed section as a Patch section.
     fn cas<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         accessed_section(py)
@@ -199,8 +208,9 @@ impl PythonHocInterpreter {
 
     /// Connects `source` (a Section or Segment means its membrane potential; a point
     /// process or artificial cell; None) to `target` (a point process; None for a spike
-    /// detector). NEURON's positional `threshold, delay, weight` work; the keyword
-    /// defaults are weight 0.1, delay 1 ms, threshold -20 mV. `weight` may be a list.
+    /// detector). `weight` may be a list. Defaults: nrn-patch's weight 0.1, delay 1 ms,
+    /// threshold -20 mV; with NEURON's spelling (a `_ref_` pointer source, or positional
+    /// `threshold, delay, weight`) NEURON's: weight 0, delay 1 ms, threshold 10 mV.
     #[pyo3(signature = (source, target = None, *args, weight = None, delay = None, threshold = None, sec = None, **attributes))]
     #[allow(non_snake_case, clippy::too_many_arguments)]
     fn NetCon<'py>(
@@ -216,7 +226,8 @@ impl PythonHocInterpreter {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = source.py();
         let target = target.unwrap_or_else(|| py.None().into_bound(py));
-        let settings = Settings::new(py, args, threshold, delay, weight)?;
+        let neuron_spelling = crate::core::is_nrn_scalar(source)?;
+        let settings = Settings::new(py, args, threshold, delay, weight, neuron_spelling)?;
         netcon::connect(py, source, &target, settings, sec, attributes)
     }
 
@@ -329,7 +340,7 @@ impl PythonHocInterpreter {
         match (gid_of(source)?, gid_of(target)?) {
             (None, Some(gid)) => {
                 let output = output.map_or(Ok(true), |output| output.is_truthy())?;
-                let settings = Settings::new(py, args, threshold, delay, weight)?;
+                let settings = Settings::new(py, args, threshold, delay, weight, false)?;
                 let netcon = netcon::connect(py, source, &py.None().into_bound(py), settings, None, attributes)?;
                 parallel::transmit(&context, gid, &netcon, output)?;
                 Ok(netcon)
@@ -499,6 +510,8 @@ pub(crate) fn initialise(py: Python<'_>, v: Option<f64>) -> PyResult<()> {
             "the initial membrane potential must be a finite number of mV, got {v}"
         )));
     }
+    // What the user let go of must not take part (plain NEURON freed it already).
+    guards::collect_unreachable(py)?;
     check_netcon_ends(py)?;
     if let Some(context) = parallel::existing_context(py) {
         ParallelContext::prepare_run(&context)?;

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyTuple, PyWeakrefMethods, PyWeakrefReference};
-use rustc_hash::FxHashMap;
 use pyo3::{PyTraverseError, PyVisit};
+use rustc_hash::FxHashMap;
 
 use crate::capture::neuron_call;
 use crate::collective::{agree, Collective};
@@ -634,7 +634,9 @@ pub fn transmit(
     if context.borrow().recording_all {
         if let Some((times, ids)) = &context.borrow().spikes {
             let (times, ids) = (unwrap(times.bind(py))?, unwrap(ids.bind(py))?);
-            neuron_call(py, || neuron.call_method1("spike_record", (gid, times, ids)))?;
+            neuron_call(py, || {
+                neuron.call_method1("spike_record", (gid, times, ids))
+            })?;
         }
     }
     if let Ok(wrapper) = context.cast::<PythonHocObject>() {

@@ -11,9 +11,42 @@ pub fn closest<'a>(typo: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     scored.into_iter().take(3).map(|(_, name)| name).collect()
 }
 
+/// The names among `candidates` that `name` looks like a typo of, best first: close in
+/// spelling (Jaro-Winkler, or one edit or swap away for names of 3 letters or more) and in
+/// length (at most 2 letters apart, so `tau_decay` is not a typo of `tau`).
+pub fn typo_of<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let length = name.chars().count();
+    let mut scored: Vec<(f64, &str)> = candidates
+        .into_iter()
+        .filter(|candidate| !candidate.starts_with('_') && *candidate != name)
+        .filter(|candidate| candidate.chars().count().abs_diff(length) <= 2)
+        .map(|candidate| (strsim::jaro_winkler(name, candidate), candidate))
+        .filter(|(score, candidate)| {
+            *score >= 0.8
+                || (length.min(candidate.chars().count()) >= 3
+                    && strsim::osa_distance(name, candidate) <= 1)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(3).map(|(_, name)| name).collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::closest;
+    use super::{closest, typo_of};
+
+    #[test]
+    fn typos_of_attributes_are_close_in_spelling_and_length() {
+        let names = ["tau", "e", "g", "i", "loc", "amp", "nseg", "L", "diam"];
+        assert_eq!(typo_of("tua", names), ["tau"]);
+        assert_eq!(typo_of("ampl", names), ["amp"]);
+        assert_eq!(typo_of("nseq", names), ["nseg"]);
+        assert_eq!(typo_of("Diam", names), ["diam"]);
+        for own in ["tau_decay", "locations", "labels", "gid", "x", "synapses"] {
+            assert!(typo_of(own, names).is_empty(), "{own} is not a typo");
+        }
+    }
 
     #[test]
     fn typos_find_the_intended_name() {

@@ -7,6 +7,7 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use super::callable::HocCallable;
+use super::guards::Guard;
 use super::neuron_ref::NeuronRef;
 use super::neuron_types::{neuron_kind, NeuronKind};
 use super::references::References;
@@ -169,18 +170,29 @@ fn typed<T>(result: PyResult<T>, neuron: &Bound<'_, PyAny>) -> PyResult<T> {
     result.map_err(|error| crate::errors::typed_neuron_error(neuron.py(), error, neuron))
 }
 
-/// A NEURON attribute as Patch hands it out.
-pub fn patch_attribute(value: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyAny>> {
+/// A NEURON attribute as Patch hands it out; functions and methods run `guard` first.
+pub fn patch_attribute(value: Bound<'_, PyAny>, guard: Guard) -> PyResult<Bound<'_, PyAny>> {
     let py = value.py();
     match neuron_kind(&value)? {
-        NeuronKind::Callable => Ok(Bound::new(py, HocCallable::new(value))?.into_any()),
+        NeuronKind::Callable => Ok(Bound::new(py, HocCallable::new(value, guard))?.into_any()),
         NeuronKind::Other
             if value.is_callable() && !value.is_instance_of::<pyo3::types::PyType>() =>
         {
-            Ok(Bound::new(py, HocCallable::new(value))?.into_any())
+            Ok(Bound::new(py, HocCallable::new(value, guard))?.into_any())
         }
         _ => wrap(value),
     }
+}
+
+type Descriptors = FxHashMap<String, Py<PyAny>>;
+/// Per class (kept alive here): its settable attributes.
+type Classes = FxHashMap<usize, (Py<pyo3::types::PyType>, Descriptors)>;
+static CLASSES: std::sync::Mutex<Option<Classes>> = std::sync::Mutex::new(None);
+
+fn classes() -> std::sync::MutexGuard<'static, Option<Classes>> {
+    CLASSES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The settable attribute `name` a class defines itself (a property such as
@@ -189,22 +201,17 @@ fn data_descriptor<'py>(
     class: &Bound<'py, pyo3::types::PyType>,
     name: &Bound<'py, PyString>,
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
-    type Descriptors = FxHashMap<String, Py<PyAny>>;
-    /// Per class (kept alive here): its settable attributes.
-    type Classes = FxHashMap<usize, (Py<pyo3::types::PyType>, Descriptors)>;
-    static CLASSES: std::sync::Mutex<Option<Classes>> = std::sync::Mutex::new(None);
-    let lock = || {
-        CLASSES
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    };
     let py = class.py();
     let key = class.as_ptr() as usize;
     let found = |classes: &mut Option<Classes>| {
         let (_, descriptors) = classes.as_ref()?.get(&key)?;
-        Some(descriptors.get(name.to_str().ok()?).map(|found| found.bind(py).clone()))
+        Some(
+            descriptors
+                .get(name.to_str().ok()?)
+                .map(|found| found.bind(py).clone()),
+        )
     };
-    if let Some(known) = found(&mut lock()) {
+    if let Some(known) = found(&mut classes()) {
         return Ok(known);
     }
     // Looked up without the lock: a class's attributes may run Python code.
@@ -219,12 +226,24 @@ fn data_descriptor<'py>(
             descriptors.insert(attribute_name, found.unbind());
         }
     }
-    let mut classes = lock();
-    classes
+    let mut known = classes();
+    known
         .get_or_insert_with(FxHashMap::default)
         .entry(key)
         .or_insert((class.clone().unbind(), descriptors));
-    Ok(found(&mut classes).flatten())
+    Ok(found(&mut known).flatten())
+}
+
+/// The names of the settable attributes `class` defines itself.
+fn settable_attributes(class: &Bound<'_, pyo3::types::PyType>) -> PyResult<Vec<String>> {
+    // Looked up (and cached) through data_descriptor.
+    data_descriptor(class, &PyString::new(class.py(), "__class__"))?;
+    let key = class.as_ptr() as usize;
+    Ok(classes()
+        .as_ref()
+        .and_then(|known| known.get(&key))
+        .map(|(_, descriptors)| descriptors.keys().cloned().collect())
+        .unwrap_or_default())
 }
 
 /// NEURON accepts a zero or negative length, diameter or axial resistance and fails at the
@@ -323,7 +342,11 @@ impl PythonHocObject {
         }
         let neuron = self.neuron_object(py)?;
         match typed(neuron.getattr_opt(name), &neuron)? {
-            Some(value) => patch_attribute(value),
+            Some(value) => {
+                let class = neuron.get_type().name()?;
+                let guard = super::guards::of_method(class.to_str()?, name.to_str()?);
+                patch_attribute(value, guard)
+            }
             None => Err(unknown_attribute(&neuron.str()?.to_string(), &neuron, name)),
         }
     }
@@ -370,7 +393,7 @@ impl PythonHocObject {
                 return instance_dict.set_item(name, value);
             }
         }
-        if let Some(typo) = typo_of_neuron_attribute(&neuron, name)? {
+        if let Some(typo) = typo_of_attribute(&neuron, &class, name)? {
             return Err(typo);
         }
         slf.borrow_mut().user_attributes(py).set_item(name, value)
@@ -580,6 +603,15 @@ pub struct WrappingIterator {
     inner: Option<Py<PyAny>>,
 }
 
+impl WrappingIterator {
+    /// Hands out the items of the iterator `inner` as Patch objects.
+    pub fn over(inner: Bound<'_, PyAny>) -> WrappingIterator {
+        WrappingIterator {
+            inner: Some(inner.unbind()),
+        }
+    }
+}
+
 #[pymethods]
 impl WrappingIterator {
     fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
@@ -615,18 +647,22 @@ pub fn _rewrap(neuron: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyAny>> {
     wrap_result(neuron)
 }
 
-/// The `AttributeError` for setting `name`, if it looks like a typo of one of `neuron`'s
-/// attributes (`ampl` for `amp`). Names starting with `_` are private, never typos.
-fn typo_of_neuron_attribute(
+/// The `AttributeError` for setting `name`, if it looks like a typo of one of the
+/// attributes of `neuron` or of the settable ones of the Patch `class` (`ampl` for `amp`,
+/// `amplitdue` for `amplitude`; not `synapses` for the method `synapse`). Names starting
+/// with `_` are private, never typos.
+fn typo_of_attribute(
     neuron: &Bound<'_, PyAny>,
+    class: &Bound<'_, pyo3::types::PyType>,
     name: &Bound<'_, PyString>,
 ) -> PyResult<Option<PyErr>> {
     let typo = name.to_str()?;
     if typo.starts_with('_') {
         return Ok(None);
     }
-    let names: Vec<String> = typed(neuron.dir(), neuron)?.extract()?;
-    let suggestions = closest(typo, names.iter().map(String::as_str));
+    let mut names: Vec<String> = typed(neuron.dir(), neuron)?.extract()?;
+    names.extend(settable_attributes(class)?);
+    let suggestions = crate::suggest::typo_of(typo, names.iter().map(String::as_str));
     if suggestions.is_empty() {
         return Ok(None);
     }

@@ -136,5 +136,7 @@ fn point_process_table(py: Python<'_>) -> PyResult<FxHashMap<String, bool>> {
 
 /// A cache's contents; a panic elsewhere leaves them usable.
 fn locked<T>(cache: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

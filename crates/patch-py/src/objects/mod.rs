@@ -5,6 +5,7 @@ pub mod batch;
 pub mod callable;
 pub mod classes;
 pub mod collection;
+pub mod guards;
 pub mod netcon;
 pub mod neuron_ref;
 pub mod neuron_types;

@@ -17,10 +17,17 @@ use crate::capture::neuron_call_as;
 use crate::convert::{object_handle, section_handle};
 use crate::errors::patch_error;
 
-/// nrn-patch's defaults, which make a connection do something out of the box.
+/// nrn-patch's defaults, which make a connection do something out of the box: for
+/// Patch's spelling (a section, segment or point process as source).
 pub const DEFAULT_WEIGHT: f64 = 0.1;
 pub const DEFAULT_DELAY: f64 = 1.0;
 pub const DEFAULT_THRESHOLD: f64 = -20.0;
+
+/// NEURON's defaults, for NEURON's spelling (a `_ref_` pointer as source, or positional
+/// threshold, delay, weight): NEURON code through Patch gives NEURON's results.
+const NEURON_WEIGHT: f64 = 0.0;
+const NEURON_DELAY: f64 = 1.0;
+const NEURON_THRESHOLD: f64 = 10.0;
 
 /// A NEURON NetCon that holds on to its source and target.
 #[pyclass(module = "patch.objects", extends = PythonHocObject, subclass)]
@@ -247,7 +254,9 @@ pub fn check_received_threshold(netcon: &Bound<'_, NetCon>, threshold: f64) -> P
 }
 
 /// The settings of a new NetCon, from NEURON's positional `threshold, delay, weight` and
-/// Patch's keywords; a value given both ways is an error, not silently overwritten.
+/// Patch's keywords; a value given both ways is an error, not silently overwritten. What
+/// is not given takes NEURON's defaults when NEURON's spelling is used (`neuron_source`:
+/// a pointer source; or positional values), else nrn-patch's.
 pub struct Settings<'py> {
     pub threshold: f64,
     pub delay: f64,
@@ -261,6 +270,7 @@ impl<'py> Settings<'py> {
         threshold: Option<f64>,
         delay: Option<f64>,
         weight: Option<Bound<'py, PyAny>>,
+        neuron_source: bool,
     ) -> PyResult<Settings<'py>> {
         if positional.len() > 3 {
             return Err(PyTypeError::new_err(
@@ -283,6 +293,12 @@ impl<'py> Settings<'py> {
                 .map(|value| value.into_pyobject(py).map(|v| v.into_any()))
                 .transpose()
         };
+        let (default_threshold, default_delay, default_weight) =
+            if neuron_source || !positional.is_empty() {
+                (NEURON_THRESHOLD, NEURON_DELAY, NEURON_WEIGHT)
+            } else {
+                (DEFAULT_THRESHOLD, DEFAULT_DELAY, DEFAULT_WEIGHT)
+            };
         let threshold = pick(0, as_any(threshold)?, "threshold")?;
         let delay = pick(1, as_any(delay)?, "delay")?;
         let weight = pick(2, weight, "weight")?;
@@ -290,14 +306,14 @@ impl<'py> Settings<'py> {
             threshold: threshold
                 .map(|value| value.extract())
                 .transpose()?
-                .unwrap_or(DEFAULT_THRESHOLD),
+                .unwrap_or(default_threshold),
             delay: delay
                 .map(|value| value.extract())
                 .transpose()?
-                .unwrap_or(DEFAULT_DELAY),
+                .unwrap_or(default_delay),
             weight: match weight {
                 Some(weight) => weight,
-                None => DEFAULT_WEIGHT.into_pyobject(py)?.into_any(),
+                None => default_weight.into_pyobject(py)?.into_any(),
             },
         })
     }
@@ -346,7 +362,18 @@ pub fn connect<'py>(
                 settings.delay,
                 first_weight,
             );
-            let netcon = neuron_call_as(py, "HocConnectError", || class.call(args, Some(&kwargs)))?;
+            let netcon = neuron_call_as(py, "HocConnectError", || class.call(args, Some(&kwargs)))
+                .map_err(|error| match &section {
+                    None if is_outside_accessed_section(py, &error) => {
+                        pointer_without_section(source.as_any())
+                    }
+                    _ => error,
+                })?;
+            // A pointer given without its section: the section NEURON found keeps it.
+            let section = match section {
+                None if !source.is_none() => source_section_of(&netcon)?,
+                section => section,
+            };
             (super::registry::wrap_new(netcon, "NetCon")?, section)
         }
     };
@@ -591,10 +618,8 @@ fn netcon_source<'py>(
         return Ok((pointer, section));
     }
     if crate::core::is_nrn_scalar(source)? {
-        return match sec {
-            Some(section) => Ok((source.clone(), Some(section))),
-            None => Err(pointer_without_section(source)),
-        };
+        // Without `sec=`, NEURON takes a pointer into the accessed section.
+        return Ok((source.clone(), sec));
     }
     if is_point_process_object(source)? {
         return Ok((unwrap(source)?, sec));
@@ -656,10 +681,28 @@ pub fn is_point_process_object(object: &Bound<'_, PyAny>) -> PyResult<bool> {
 
 fn pointer_without_section(source: &Bound<'_, PyAny>) -> PyErr {
     PyConnectionError::new_err(format!(
-        "{} is a pointer without a section: pass `sec=` (the section it belongs to), or pass \
-         the segment itself, e.g. p.NetCon(section(0.5), target)",
+        "{} is a pointer outside the accessed section: pass `sec=` (the section it belongs \
+         to), or pass the segment itself, e.g. p.NetCon(section(0.5), target)",
         describe(source)
     ))
+}
+
+/// NEURON's refusal of a pointer that is not in the accessed section.
+fn is_outside_accessed_section(py: Python<'_>, error: &PyErr) -> bool {
+    error
+        .value(py)
+        .to_string()
+        .contains("pointer not associated with currently accessed section")
+}
+
+/// The Patch section whose voltage `netcon` (a NEURON NetCon) watches, if any.
+fn source_section_of<'py>(netcon: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let py = netcon.py();
+    let segment = netcon.call_method0(pyo3::intern!(py, "preseg"))?;
+    if segment.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(wrap(segment.getattr(pyo3::intern!(py, "sec"))?)?))
 }
 
 /// A scalar weight sets `weight[0]`; a list sets one weight each, as many as the target

@@ -63,7 +63,9 @@ impl PointProcess {
         let py = slf.py();
         let class = slf.as_super().neuron_class_name(py)?;
         static BY_CLASS: pyo3::sync::PyOnceLock<Py<PyDict>> = pyo3::sync::PyOnceLock::new();
-        let known = BY_CLASS.get_or_init(py, || PyDict::new(py).unbind()).bind(py);
+        let known = BY_CLASS
+            .get_or_init(py, || PyDict::new(py).unbind())
+            .bind(py);
         if let Some(names) = known.get_item(&class)? {
             return names.call_method0(pyo3::intern!(py, "copy"));
         }
@@ -113,8 +115,14 @@ impl PointProcess {
             }
         }
         let weight = weight.into_pyobject(py)?.into_any();
-        let settings =
-            super::netcon::Settings::new(py, &PyTuple::empty(py), None, Some(delay), Some(weight))?;
+        let settings = super::netcon::Settings::new(
+            py,
+            &PyTuple::empty(py),
+            None,
+            Some(delay),
+            Some(weight),
+            false,
+        )?;
         super::netcon::connect(py, &stimulus, slf.as_any(), settings, None, None)?;
         Ok(stimulus)
     }

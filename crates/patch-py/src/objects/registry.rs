@@ -170,9 +170,33 @@ pub fn unwrap<'py>(object: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
 pub fn unwrap_args<'py>(args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyTuple>> {
     let unwrapped = args
         .iter()
-        .map(|arg| unwrap(&arg))
+        .map(|arg| unwrap_argument(&arg))
         .collect::<PyResult<Vec<_>>>()?;
     PyTuple::new(args.py(), unwrapped)
+}
+
+/// An argument for NEURON: unwrapped, and a list or tuple with Patch objects in it
+/// (`SectionList([section])`) as one of NEURON objects. Lists of numbers are passed on
+/// as they are, without a copy.
+fn unwrap_argument<'py>(arg: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let items = if let Ok(list) = arg.cast::<PyList>() {
+        list.as_sequence().clone()
+    } else if let Ok(tuple) = arg.cast::<PyTuple>() {
+        tuple.as_sequence().clone()
+    } else {
+        return unwrap(arg);
+    };
+    let holds_wrapper = items
+        .try_iter()?
+        .any(|item| item.is_ok_and(|item| item.is_instance_of::<PythonHocObject>()));
+    if !holds_wrapper {
+        return Ok(arg.clone());
+    }
+    let unwrapped = items
+        .try_iter()?
+        .map(|item| unwrap(&item?))
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(PyList::new(arg.py(), unwrapped)?.into_any())
 }
 
 pub fn unwrap_kwargs<'py>(
@@ -183,7 +207,7 @@ pub fn unwrap_kwargs<'py>(
     };
     let unwrapped = PyDict::new(kwargs.py());
     for (key, value) in kwargs {
-        unwrapped.set_item(key, unwrap(&value)?)?;
+        unwrapped.set_item(key, unwrap_argument(&value)?)?;
     }
     Ok(Some(unwrapped))
 }

@@ -163,7 +163,7 @@ impl Section {
             Some(x) => Section::__call__(slf, x, false)?,
             None => slf.clone().into_any(),
         };
-        let settings = Settings::new(py, &PyTuple::empty(py), threshold, delay, weight)?;
+        let settings = Settings::new(py, &PyTuple::empty(py), threshold, delay, weight, false)?;
         netcon::connect(py, &source, target, settings, None, attributes)
     }
 

@@ -1,9 +1,9 @@
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyDict, PyTuple};
 
 use super::base::PythonHocObject;
 use super::neuron_types::has_type;
-use super::registry::{unwrap, unwrap_args};
+use super::registry::{unwrap, unwrap_args, unwrap_kwargs};
 use crate::errors::record_error;
 
 /// A NEURON Vector that records whatever Patch can point at.
@@ -46,20 +46,27 @@ impl Vector {
     }
 
     /// Records `target` (a section, segment, point process or `_ref_` pointer) and returns
-    /// the Vector; the Vector keeps the target alive.
-    #[pyo3(signature = (target, *args))]
+    /// the Vector; the Vector keeps the target alive. NEURON's further arguments (a time
+    /// step or Vector of times, `sec=`) pass through.
+    #[pyo3(signature = (target, *args, **kwargs))]
     fn record<'py>(
         slf: &Bound<'py, Self>,
         target: &Bound<'py, PyAny>,
         args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, Self>> {
         let py = slf.py();
         let pointer = record_pointer(target)?;
         let mut call_args = vec![pointer];
         call_args.extend(unwrap_args(args)?.iter());
         let neuron = slf.borrow().as_super().neuron_object(py)?;
+        let kwargs = unwrap_kwargs(kwargs)?;
         neuron
-            .call_method1(pyo3::intern!(py, "record"), PyTuple::new(py, call_args)?)
+            .call_method(
+                pyo3::intern!(py, "record"),
+                PyTuple::new(py, call_args)?,
+                kwargs.as_ref(),
+            )
             .map_err(|error| record_error(py, target, error))?;
         slf.borrow_mut().as_super().keep(target);
         Ok(slf.clone())
