@@ -5,8 +5,9 @@ use pyo3::{PyTraverseError, PyVisit};
 use super::guards::{self, Guard};
 use super::registry::call_unwrapped;
 
-/// A NEURON function or method as Patch hands it out: Patch objects passed to it are
-/// unwrapped, and NEURON objects it returns come back as Patch objects.
+// A NEURON function or method as Patch hands it out: Patch objects passed to it are
+// unwrapped, and NEURON objects it returns come back as Patch objects. (No doc comment:
+// the class's docstring would hide NEURON's, which `__doc__` below hands out.)
 #[pyclass(module = "patch.objects", name = "HocCallable")]
 pub struct HocCallable {
     function: Option<Py<PyAny>>,
