@@ -9,7 +9,8 @@ PY_DEV  := "neuron>=9.0,<10" numpy matplotlib pytest hypothesis ruff mypy typing
 
 export PATCH_PYTHON := $(abspath $(PYTHON))
 
-.PHONY: demo test bench docs fuzz fuzz-traces soak valgrind venv build rust-test py-test lint example-rust clean
+# Other people's tests against Patch: ../shared/suites (nrn-patch 8's, BSB's), see tests/compat.py.
+.PHONY: demo test bench compat docs fuzz fuzz-traces soak valgrind venv build rust-test py-test lint example-rust clean
 
 demo: build
 	$(PYTHON) examples/demo.py build/demo.png
@@ -24,6 +25,25 @@ bench: build $(BENCH_VENV)/.deps
 	mkdir -p build
 	$(PYTHON) benches/compare.py --nrn-patch-python $(BENCH_VENV)/bin/python --json build/bench-compare.json
 	$(PYTHON) benches/ring.py 2000 3
+
+# BSB 8.0.2 with Patch in place of nrn-patch 8.0.2 (the same distribution name).
+BSB_VENV := .venv-bsb
+BSB_DEPS := bsb-neuron==8.0.2 bsb-test arborize bsb-hdf5 pytest mpi4py mpich "bsb-core[parallel]==8.0.2"
+
+compat: build $(BENCH_VENV)/.deps $(BSB_VENV)/.patch
+	$(PYTHON) tests/compat.py --python $(PYTHON) --bsb-python $(BSB_VENV)/bin/python --nrn-patch-python $(BENCH_VENV)/bin/python
+
+$(BSB_VENV)/.deps:
+	test -x $(BSB_VENV)/bin/python || python3 -m venv $(BSB_VENV)
+	$(BSB_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(BSB_DEPS)
+	touch $@
+
+$(BSB_VENV)/.patch: $(BSB_VENV)/.deps $(VENV)/.built
+	rm -rf build/wheels
+	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH maturin build --release --quiet --out build/wheels
+	$(BSB_VENV)/bin/python -m pip uninstall --quiet --yes nrn-patch
+	$(BSB_VENV)/bin/python -m pip install --quiet --no-deps --disable-pip-version-check build/wheels/*.whl
+	touch $@
 
 $(BENCH_VENV)/.deps:
 	test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
@@ -85,7 +105,7 @@ example-rust: venv
 	@echo "wrote build/hh_soma.txt"
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) target build python/patch/*.so
+	rm -rf $(VENV) $(BENCH_VENV) $(BSB_VENV) target build python/patch/*.so
 
 # The Rust core's tests under valgrind memcheck: any invalid read or write fails.
 valgrind: venv

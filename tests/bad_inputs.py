@@ -151,7 +151,17 @@ BAD_INPUTS = [
         **{"a number as target": "p.NetCon(stim, 3)", "a section as target": "p.NetCon(stim, s)"},
     ),
     *rows("p.NetCon", "HocConnectError", **{"a string as source": "p.NetCon('soma', syn)"}),
-    *rows("p.NetCon", "ConnectionError", **{"a pointer without sec": "p.NetCon(seg._ref_v, syn)"}),
+    *rows(
+        "p.NetCon",
+        "ConnectionError",
+        **{
+            "a NEURON pointer outside the accessed section, without sec": (
+                "s.push(); p.Section(name='elsewhere').push()\n"
+                "try: p.NetCon(seg.__neuron__()._ref_v, syn)\n"
+                "finally: p.pop_section(); p.pop_section()"
+            )
+        },
+    ),
     *rows(
         "p.NetCon", "TypeError", **{"threshold given twice": "p.NetCon(s, syn, -10, threshold=0)"}
     ),

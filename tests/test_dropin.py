@@ -8,7 +8,6 @@ import warnings
 import weakref
 from pathlib import Path
 
-import numpy as np
 import pytest
 from neuron import h
 

@@ -132,7 +132,6 @@ def test_record_into_a_given_vector(cell):
         ("stim", None, HocConnectError, "cannot be a NetCon source"),
         ("netstim", "section", HocConnectError, r"connect to p.ExpSyn\(section\)"),
         ("netstim", "vector", HocConnectError, "must be a point process"),
-        ("pointer", "synapse", ConnectionError, "pass `sec=`"),
     ],
 )
 def test_bad_wiring_says_what_to_pass_instead(cell, source, target, error, advice):
@@ -140,11 +139,30 @@ def test_bad_wiring_says_what_to_pass_instead(cell, source, target, error, advic
         "netstim": p.NetStim(),
         "section": cell,
         "vector": p.Vector(),
-        "pointer": cell(0.5)._ref_v,
         "synapse": p.ExpSyn(cell),
     }
     with pytest.raises(error, match=advice):
         p.NetCon(things.get(source, source), things.get(target, target))
+
+
+def test_a_patch_pointer_knows_its_section_and_keeps_it():
+    def pointer_only():
+        section = p.Section(name="pointed")
+        return section(0.5)._ref_v
+
+    pointer = pointer_only()
+    gc.collect()
+    assert patch.is_nrn_scalar(pointer)
+    assert pointer.owner.section.name() == "pointed"
+    detector = p.NetCon(pointer, None)
+    assert detector.source is pointer.owner.section
+    assert (detector.threshold, detector.weight[0]) == (10, 0), "NEURON's spelling"
+    recording = p.Vector().record(pointer)
+    del pointer, detector
+    gc.collect()
+    p.finitialize(-65)
+    p.continuerun(1)
+    assert len(recording) > 1, "the recording kept the section"
 
 
 def test_connect_points_and_connect_synapse(cell):

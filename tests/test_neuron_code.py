@@ -35,7 +35,8 @@ def test_neurons_ball_and_stick_tutorial_gives_neurons_spikes_and_voltages():
     assert sum(map(len, plain["spikes"])) == 14
     assert through_patch["spikes"] == plain["spikes"]
     assert through_patch["time"] == plain["time"]
-    assert max(abs(a - b) for a, b in zip(through_patch["soma_v"], plain["soma_v"])) < 1e-9
+    differences = zip(through_patch["soma_v"], plain["soma_v"], strict=True)
+    assert max(abs(a - b) for a, b in differences) < 1e-9
     assert through_patch["thresholds"] == [10.0] * 5
 
 
@@ -78,14 +79,17 @@ def test_a_pointer_source_without_sec_in_the_accessed_section(run_python):
         "from patch import h\n"
         "first = h.Section(name='first')\n"
         "second = h.Section(name='second')\n"
-        "detector = h.NetCon(first(0.5)._ref_v, None)\n"
+        "raw = first.__neuron__()(0.5)._ref_v\n"
+        "detector = h.NetCon(raw, None)\n"
         "print(detector.preseg().sec.name(), detector.threshold)\n"
         "try:\n"
-        "    h.NetCon(second(0.5)._ref_v, None)\n"
+        "    h.NetCon(second.__neuron__()(0.5)._ref_v, None)\n"
         "except ConnectionError as error:\n"
         "    print('refused', 'sec=' in str(error))\n"
+        "# Patch's own pointers know their section:\n"
+        "print(h.NetCon(second(0.5)._ref_v, None).preseg().sec.name())\n"
     )
-    assert out.split() == ["first", "10.0", "refused", "True"]
+    assert out.split() == ["first", "10.0", "refused", "True", "second"]
 
 
 def test_netcon_record_with_ids(celsius_of_neuron):

@@ -264,3 +264,48 @@ def test_gap_junctions_between_ranks_give_the_serial_voltages(tmp_path):
     assert np.ptp(driven) > 5, "the gap junction carries the driven cell's activity over"
     assert np.max(np.abs(driven - coupled)) <= 1e-9
     assert np.max(np.abs(np.array(serial["0"]) - np.array(parallel["0"]))) <= 1e-9
+
+
+PER_CELL_RING = """
+import sys
+from patch import p
+p.celsius = 6.3
+rank, ranks = p.parallel.id(), p.parallel.nhost()
+cells = {}
+times, gids = p.parallel.spike_record()  # before any GID exists: all are recorded
+for gid in range(6):
+    if gid % ranks != rank:
+        continue
+    # Natural per-cell order: each cell's receiver first, then its transmitter, so a
+    # receiver can come before its sender on the same rank (cell 0 receives GID 5).
+    soma = p.Section(name=f"cell{gid}").insert("hh")
+    soma.set_dimensions(20, 20)
+    synapse = p.ExpSyn(soma)
+    p.ParallelCon((gid - 1) % 6, synapse, weight=0.05, delay=2)
+    p.ParallelCon(soma, gid, threshold=-10)
+    cells[gid] = soma
+if 0 in cells:
+    cells[0].synapses = [p.ExpSyn(cells[0])]
+    cells[0].synapses[0].stimulate(start=1, number=1, weight=0.5)
+p.run(60)
+times, gids = p.parallel.gather_spikes()  # unpacks on every rank
+if rank == 0:
+    with open(sys.argv[1], "w") as out:
+        out.write(repr((times.tolist(), gids.tolist())))
+else:
+    assert len(times) == len(gids) == 0
+"""
+
+
+@needs_mpi
+@pytest.mark.mpi
+def test_gids_wired_cell_by_cell_give_the_serial_spikes_on_two_ranks(tmp_path):
+    code_file = script(tmp_path, PER_CELL_RING)
+    serial_out, parallel_out = tmp_path / "serial.txt", tmp_path / "parallel.txt"
+    code, out, _ = launch([code_file, str(serial_out)])
+    assert code == 0, out
+    code, out, _ = launch([code_file, str(parallel_out)], 2)
+    assert code == 0, out
+    serial_times, serial_gids = eval(serial_out.read_text())
+    assert sorted(set(serial_gids)) == list(range(6)), "the activity goes round the ring"
+    assert eval(parallel_out.read_text()) == (serial_times, serial_gids)

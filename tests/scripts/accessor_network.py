@@ -133,7 +133,7 @@ print(
     json.dumps(
         {
             "currents": [list(current) for current in currents],
-            "spikes": sorted(zip(list(times), list(gids))),
+            "spikes": sorted(zip(list(times), list(gids), strict=True)),
         }
     )
 )

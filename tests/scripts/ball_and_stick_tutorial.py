@@ -11,7 +11,7 @@ if sys.argv[1] == "patch":
     from patch import h
 else:
     from neuron import h
-from neuron.units import mV, ms, µm
+from neuron.units import ms, mV, µm
 
 h.load_file("stdrun.hoc")
 h.celsius = 6.3
@@ -101,9 +101,7 @@ class Ring:
     network projects to the first cell.
     """
 
-    def __init__(
-        self, N=5, stim_w=0.04, stim_t=9, stim_delay=1, syn_w=0.01, syn_delay=5, r=50
-    ):
+    def __init__(self, N=5, stim_w=0.04, stim_t=9, stim_delay=1, syn_w=0.01, syn_delay=5, r=50):
         """
         :param N: Number of cells.
         :param stim_w: Weight of the stimulus
@@ -129,9 +127,7 @@ class Ring:
         self.cells = []
         for i in range(N):
             theta = i * 2 * h.PI / N
-            self.cells.append(
-                BallAndStick(i, h.cos(theta) * r, h.sin(theta) * r, 0, theta)
-            )
+            self.cells.append(BallAndStick(i, h.cos(theta) * r, h.sin(theta) * r, 0, theta))
 
     def _connect_cells(self):
         for source, target in zip(self.cells, self.cells[1:] + [self.cells[0]]):

@@ -69,6 +69,7 @@ pub fn is_segment(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
 #[pyfunction]
 pub fn is_nrn_scalar(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     let py = obj.py();
+    let obj = &unwrap(obj)?;
     if !has_type(obj, neuron_types(py)?.hoc_object.bind(py)) {
         return Ok(false);
     }

@@ -36,6 +36,7 @@ fn _patch(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<objects::point_process::PointProcess>()?;
     module.add_class::<objects::point_process::PointProcessFactory>()?;
     module.add_class::<objects::point_process::NetStim>()?;
+    module.add_class::<objects::pointer::Pointer>()?;
     module.add_class::<objects::point_process::IClamp>()?;
     module.add_class::<objects::point_process::SEClamp>()?;
     module.add_class::<objects::vector::Vector>()?;

@@ -139,6 +139,14 @@ impl PythonHocObject {
         self.references.insert_new(object);
     }
 
+    /// The first object this one holds (what a pointer points into).
+    pub fn first_reference<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        self.references
+            .iter()
+            .next()
+            .map(|object| object.bind(py).clone())
+    }
+
     /// Lets go of every strong reference this object holds.
     pub fn forget_references(&mut self) {
         self.references.clear();
@@ -329,19 +337,26 @@ impl PythonHocObject {
         super::netcon::connections_of(slf.as_any(), held)
     }
 
+    /// NEURON's attribute `name`, as Patch hands it out: a `_ref_` pointer keeps this
+    /// object (and so its section) alive as long as it is used, such as by a recording.
     pub fn __getattr__<'py>(
-        &self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         name: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        if let Some(value) = self.user_attribute(name)? {
+        let py = slf.py();
+        let this = slf.borrow();
+        if let Some(value) = this.user_attribute(name)? {
             return Ok(value);
         }
-        if let Some(number) = self.number_without_python(name.to_str()?) {
+        if let Some(number) = this.number_without_python(name.to_str()?) {
             return Ok(number.into_pyobject(py)?.into_any());
         }
-        let neuron = self.neuron_object(py)?;
+        let neuron = this.neuron_object(py)?;
+        drop(this);
         match typed(neuron.getattr_opt(name), &neuron)? {
+            Some(value) if name.to_str()?.starts_with("_ref_") => {
+                super::pointer::Pointer::into_owner(slf.as_any(), value)
+            }
             Some(value) => {
                 let class = neuron.get_type().name()?;
                 let guard = super::guards::of_method(class.to_str()?, name.to_str()?);

@@ -10,6 +10,7 @@ pub mod netcon;
 pub mod neuron_ref;
 pub mod neuron_types;
 pub mod point_process;
+pub mod pointer;
 pub mod references;
 pub mod registry;
 pub mod section;

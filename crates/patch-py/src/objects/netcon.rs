@@ -382,14 +382,21 @@ pub fn connect<'py>(
     if let Ok(wrapper) = netcon.cast::<NetCon>() {
         let mut wrapper = wrapper.borrow_mut();
         // A pointer source is its section, as far as users can look it up.
-        let source = match (source.cast::<PythonHocObject>(), &section) {
-            (Err(_), Some(section)) => section,
+        let pointer = !source.is_instance_of::<PythonHocObject>()
+            || source.is_instance_of::<super::pointer::Pointer>();
+        let source = match (pointer, &section) {
+            (true, Some(section)) => section,
             _ => &source,
         };
         wrapper.source = (!source.is_none()).then(|| source.clone().unbind());
         wrapper.target = (!target.is_none()).then(|| target.clone().unbind());
     }
-    remember_connection(&netcon, &source, &target, section.as_ref())?;
+    // The section holds a connection from one of its pointers, not the pointer.
+    let source = match section.as_ref() {
+        Some(section) if source.is_instance_of::<super::pointer::Pointer>() => section,
+        _ => &source,
+    };
+    remember_connection(&netcon, source, &target, section.as_ref())?;
     if let Some(attributes) = attributes {
         for (name, value) in attributes {
             netcon.setattr(name.cast::<PyString>()?, value)?;
@@ -618,8 +625,10 @@ fn netcon_source<'py>(
         return Ok((pointer, section));
     }
     if crate::core::is_nrn_scalar(source)? {
-        // Without `sec=`, NEURON takes a pointer into the accessed section.
-        return Ok((source.clone(), sec));
+        // Patch's pointers know their section; without `sec=` NEURON takes a pointer
+        // into the accessed section.
+        let section = sec.or_else(|| super::pointer::Pointer::section_of(source));
+        return Ok((unwrap(source)?, section));
     }
     if is_point_process_object(source)? {
         return Ok((unwrap(source)?, sec));

@@ -49,7 +49,7 @@ impl PointProcess {
         if let Some(value) = slf.as_super().borrow().user_attribute(name)? {
             return Ok(value);
         }
-        let value = slf.as_super().borrow().__getattr__(py, name)?;
+        let value = PythonHocObject::__getattr__(slf.as_super(), name)?;
         if !value.is_exact_instance_of::<pyo3::types::PyFloat>() {
             return Ok(value);
         }
