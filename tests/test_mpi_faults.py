@@ -6,7 +6,7 @@ from mpi_faults import FAULTS, MPIEXEC, TIMEOUT, run
 
 pytestmark = [
     pytest.mark.mpi,
-    pytest.mark.skipif(MPIEXEC is None, reason="no mpiexec (install nrn-patch[mpi])"),
+    pytest.mark.skipif(MPIEXEC is None, reason="no mpiexec (pip install mpich, Patch's mpi extra)"),
 ]
 
 

@@ -1,4 +1,4 @@
-"""One-call plots of Patch results, with matplotlib (`pip install nrn-patch[plot]`)."""
+"""One-call plots of Patch results, with matplotlib (`pip install matplotlib`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def _pyplot() -> Any:
         import matplotlib.pyplot as pyplot
     except ImportError as error:
         raise ImportError(
-            "plotting needs matplotlib: pip install nrn-patch[plot] (or pip install matplotlib)"
+            "plotting needs matplotlib: pip install matplotlib (Patch's `plot` extra)"
         ) from error
     return pyplot
 

@@ -24,7 +24,7 @@ pub fn launcher_size() -> Option<usize> {
 }
 
 /// Before NEURON is imported under a launcher: make NEURON find the MPI library that came
-/// with `pip install nrn-patch[mpi]` (loaded globally, which NEURON prefers to any other)
+/// with Patch's `mpi` extra, the `mpich` wheel (loaded globally, which NEURON prefers to any other)
 /// and initialise MPI at import.
 pub fn prepare(py: Python<'_>) -> PyResult<()> {
     if launcher_size().unwrap_or(1) <= 1
@@ -99,7 +99,7 @@ pub fn check_ranks(py: Python<'_>) -> PyResult<()> {
         "ParallelError",
         &format!(
             "the MPI launcher started {size} ranks but NEURON sees {hosts}: every rank would \
-             run the whole model alone. Install the MPI extra (`pip install nrn-patch[mpi]`) \
+             run the whole model alone. Install the MPI library (`pip install mpich`, Patch's mpi extra) \
              and import patch before neuron, or set NEURON_INIT_MPI=1 and MPI_LIB_NRN_PATH"
         ),
     ))
