@@ -28,7 +28,7 @@ def run_ring(output, ranks):
             "mpiexec", path=f"{Path(sys.executable).parent}:{os.environ['PATH']}"
         )
         if mpiexec is None:
-            print("mpiexec not found (pip install mpich, Patch's mpi extra): skipping the parallel run")
+            print("mpiexec not found (pip install mpich): skipping the parallel run")
             return None
         command = [mpiexec, "-n", str(ranks), *command]
     subprocess.run(command, check=True, timeout=300)

@@ -13,7 +13,9 @@ from patch import p
 from patch.exceptions import ParallelConnectError
 
 ROOT = Path(__file__).resolve().parent.parent
-needs_mpi = pytest.mark.skipif(MPIEXEC is None, reason="no mpiexec (pip install mpich, Patch's mpi extra)")
+needs_mpi = pytest.mark.skipif(
+    MPIEXEC is None, reason="no mpiexec (pip install mpich, Patch's mpi extra)"
+)
 
 
 def launch(arguments, ranks=None, timeout=180, env=None):
