@@ -69,7 +69,11 @@ pub fn is_segment(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
 #[pyfunction]
 pub fn is_nrn_scalar(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     let py = obj.py();
-    let obj = &unwrap(obj)?;
+    // Patch's objects: only its pointers are (asked without unwrapping, which would make
+    // NEURON's Python object of a point process held without one).
+    if obj.is_instance_of::<crate::objects::base::PythonHocObject>() {
+        return Ok(obj.is_instance_of::<crate::objects::pointer::Pointer>());
+    }
     if !has_type(obj, neuron_types(py)?.hoc_object.bind(py)) {
         return Ok(false);
     }

@@ -24,8 +24,8 @@ pub fn launcher_size() -> Option<usize> {
 }
 
 /// Before NEURON is imported under a launcher: make NEURON find the MPI library that came
-/// with Patch's `mpi` extra, the `mpich` wheel (loaded globally, which NEURON prefers to any other)
-/// and initialise MPI at import.
+/// with Patch's `mpi` extra, the `mpich` wheel (loaded globally, which NEURON prefers to
+/// any other) and initialise MPI at import.
 pub fn prepare(py: Python<'_>) -> PyResult<()> {
     if launcher_size().unwrap_or(1) <= 1
         || py.import("sys")?.getattr("modules")?.contains("neuron")?
@@ -99,7 +99,8 @@ pub fn check_ranks(py: Python<'_>) -> PyResult<()> {
         "ParallelError",
         &format!(
             "the MPI launcher started {size} ranks but NEURON sees {hosts}: every rank would \
-             run the whole model alone. Install the MPI library (`pip install mpich`, Patch's mpi extra) \
+             run the whole model alone. Install the MPI library (`pip install mpich`, Patch's \
+             mpi extra) \
              and import patch before neuron, or set NEURON_INIT_MPI=1 and MPI_LIB_NRN_PATH"
         ),
     ))
@@ -712,9 +713,9 @@ fn input_port_error(py: Python<'_>, gid: i64, error: PyErr) -> PyErr {
         "ParallelConnectError",
         &format!(
             "GID {gid} is already an input on this rank, used by NetCons made through \
-             neuron.h's gid_connect, by a spike recording of it, or by receivers made before \
-             the last initialisation: make the transmitter of GID {gid} first, or its \
-             receivers with p.ParallelCon({gid}, target)"
+             neuron.h's gid_connect or p.parallel.connect_gids, by a spike recording of it, \
+             or by receivers made before the last initialisation: make the transmitter of \
+             GID {gid} first, or make its receivers with p.ParallelCon({gid}, target)"
         ),
     )
 }
