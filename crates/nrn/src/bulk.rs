@@ -174,11 +174,10 @@ impl Neuron {
                 values.len()
             )));
         }
-        let Some(first) = objects.first() else {
+        if objects.is_empty() {
             return Ok(());
-        };
-        self.same_class(objects)?;
-        self.parameter(first, name)?;
+        }
+        self.check_parameter_of_all(objects, name)?;
         let name = c_string(name)?;
         self.guarded(|api| {
             for (object, value) in objects.iter().zip(values) {
@@ -189,11 +188,10 @@ impl Neuron {
 
     /// The parameter `name` of every object.
     pub fn parameters(&self, objects: &[ObjectHandle], name: &str) -> Result<Vec<f64>> {
-        let Some(first) = objects.first() else {
+        if objects.is_empty() {
             return Ok(Vec::new());
-        };
-        self.same_class(objects)?;
-        self.parameter(first, name)?;
+        }
+        self.check_parameter_of_all(objects, name)?;
         let name = c_string(name)?;
         self.guarded(|api| {
             objects
@@ -201,6 +199,25 @@ impl Neuron {
                 .map(|object| unsafe { (api.nrn_property_get)(object.as_ptr(), name.as_ptr()) })
                 .collect()
         })
+    }
+
+    /// `Ok` when every object (all of one class) has the parameter `name` to read or
+    /// write: a range variable exists only while its object is in a section, and NEURON
+    /// would read or write freed memory for one that lost it.
+    fn check_parameter_of_all(&self, objects: &[ObjectHandle], name: &str) -> Result<()> {
+        self.same_class(objects)?;
+        if !self.parameter_kind(&objects[0], name)? {
+            return Ok(());
+        }
+        match objects
+            .iter()
+            .find(|object| !unsafe { (self.api.nrn_prop_exists)(object.as_ptr()) })
+        {
+            None => Ok(()),
+            Some(lost) => Err(NrnError::LostSection {
+                class: lost.class_name(),
+            }),
+        }
     }
 
     /// NEURON interns class names: objects of one class share the pointer.

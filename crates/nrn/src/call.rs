@@ -235,7 +235,14 @@ impl Neuron {
     /// other classes' through the class's own accessor, which only some classes have: so
     /// only range variables of point processes and NetCon's numbers are parameters.
     pub(crate) fn parameter(&self, object: &ObjectHandle, name: &str) -> Result<()> {
+        self.parameter_kind(object, name).map(drop)
+    }
+
+    /// Like [`Neuron::parameter`], and whether the parameter is a range variable (which
+    /// only objects still in a section have).
+    pub(crate) fn parameter_kind(&self, object: &ObjectHandle, name: &str) -> Result<bool> {
         let symbol = self.member(object, name)?;
+        let is_range = self.kind(symbol) == SymbolKind::RangeVariable;
         match self.kind(symbol) {
             // Reading a point process that lost its section reads freed memory.
             SymbolKind::RangeVariable
@@ -245,8 +252,8 @@ impl Neuron {
                     class: object.class_name(),
                 })
             }
-            SymbolKind::RangeVariable => Ok(()),
-            _ if object.class_name() == "NetCon" && NETCON_NUMBERS.contains(&name) => Ok(()),
+            SymbolKind::RangeVariable => Ok(is_range),
+            _ if object.class_name() == "NetCon" && NETCON_NUMBERS.contains(&name) => Ok(is_range),
             kind => Err(NrnError::WrongKind {
                 name: format!("{}.{name}", object.class_name()),
                 expected: "parameter of a point process",

@@ -61,6 +61,17 @@ impl Clone for ObjectHandle {
     }
 }
 
+impl ObjectHandle {
+    /// Gives the reference back; whether that freed the object (it was the last one).
+    pub fn release(self) -> bool {
+        // NEURON 9's `struct Object` (src/oc/hocdec.h) starts with `int refcount`; the
+        // handle owns one of the references counted there, so the object is alive to read.
+        let last = unsafe { self.object.cast::<std::ffi::c_int>().as_ptr().read() } == 1;
+        drop(self);
+        last
+    }
+}
+
 impl Drop for ObjectHandle {
     fn drop(&mut self) {
         let object = self.object.as_ptr();

@@ -11,7 +11,7 @@ use crate::capture::{capture_output, neuron_call, pass_on};
 use crate::errors::{section_access_error, PatchErr, PatchResult};
 use crate::mechanisms::{compile_and_load, mod_files_in};
 use crate::objects::base::{patch_attribute, unknown_attribute, WrappingIterator};
-use crate::objects::batch::{per_item_or, Batch, Item, Items};
+use crate::objects::batch::{given, per_item_or, Batch, Item, Items};
 use crate::objects::classes::is_point_process_name;
 use crate::objects::collection::Collection;
 use crate::objects::guards;
@@ -247,10 +247,14 @@ impl PythonHocInterpreter {
         threshold: Option<Bound<'py, PyAny>>,
     ) -> PatchResult<Bound<'py, Collection>> {
         let neuron = attach(py)?;
+        let sources = &given(sources)?;
+        let targets = match targets {
+            Some(targets) if !targets.is_none() => given(&targets)?,
+            _ => py.None().into_bound(py),
+        };
         let mut batch = Batch::default();
         let source_items = batch.items(sources, true)?;
         let count = source_items.len();
-        let targets = targets.unwrap_or_else(|| py.None().into_bound(py));
         let target_items = if targets.is_none() {
             Items::Listed(vec![Item::Nothing; count])
         } else {

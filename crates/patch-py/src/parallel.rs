@@ -503,7 +503,7 @@ impl ParallelContext {
         weight: Option<Bound<'py, PyAny>>,
         delay: Option<Bound<'py, PyAny>>,
     ) -> crate::errors::PatchResult<Bound<'py, crate::objects::collection::Collection>> {
-        use crate::objects::batch::{per_item_or, Batch};
+        use crate::objects::batch::{given, per_item_or, Batch};
         use crate::objects::collection::Collection;
         let py = slf.py();
         if let Some(bad) = gids.iter().find(|gid| **gid < 0) {
@@ -514,6 +514,7 @@ impl ParallelContext {
             )
             .into());
         }
+        let targets = &given(targets)?;
         let mut batch = Batch::default();
         let items = batch.items(targets, false)?;
         if items.len() != gids.len() {

@@ -4,6 +4,7 @@
 use nrn::{ObjectHandle, Source};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::{PyList, PyTuple};
 use rustc_hash::FxHashMap;
 
 use super::collection::Collection;
@@ -44,8 +45,25 @@ pub fn per_item(values: &Bound<'_, PyAny>, count: usize, name: &str) -> PyResult
     Ok(values)
 }
 
+/// The objects of a bulk call as one sequence, read once: a Collection, list or tuple as
+/// given, anything else (a generator) into a list. It holds every object for the whole
+/// call, so no temporary's address is reused within it ([`Batch`] knows objects by
+/// address), and it is what the result is tied to.
+pub fn given<'py>(objects: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if objects.is_instance_of::<Collection>()
+        || objects.is_instance_of::<PyList>()
+        || objects.is_instance_of::<PyTuple>()
+    {
+        return Ok(objects.clone());
+    }
+    let items = objects.try_iter()?.collect::<PyResult<Vec<_>>>()?;
+    Ok(PyList::new(objects.py(), items)?.into_any())
+}
+
 /// The distinct NEURON objects and sections of a batch, each converted once; the batch's
-/// items refer to them by position, so no handle is copied per item.
+/// items refer to them by position, so no handle is copied per item. Objects are known by
+/// the address of their Python object, which the sequence from [`given`] holds; sections
+/// by NEURON's section, which the batch holds.
 #[derive(Default)]
 pub struct Batch {
     objects: Vec<ObjectHandle>,
@@ -93,11 +111,13 @@ impl Batch {
                 .into())
             }
         };
-        let key = section.as_ptr() as usize;
+        // NEURON may hand out a new Python object for a section each time (`h.dend[i]`).
+        let handle = section_handle(&section)?;
+        let key = handle.live_ptr()? as usize;
         if let Some(position) = self.section_positions.get(&key) {
             return Ok((*position, x));
         }
-        self.sections.push(section_handle(&section)?);
+        self.sections.push(handle);
         self.section_positions.insert(key, self.sections.len() - 1);
         Ok((self.sections.len() - 1, x))
     }
@@ -122,8 +142,8 @@ impl Batch {
         &self.sections[position]
     }
 
-    /// `objects` as items: a Collection, or a sequence of objects or None (and of
-    /// Sections and Segments, when `places` is true).
+    /// `objects` (from [`given`]) as items: a Collection, or a sequence of objects or None
+    /// (and of Sections and Segments, when `places` is true).
     pub fn items<'a>(
         &mut self,
         objects: &'a Bound<'_, PyAny>,

@@ -22,6 +22,20 @@ struct Handles(Vec<ObjectHandle>);
 unsafe impl Send for Handles {}
 unsafe impl Sync for Handles {}
 
+impl Drop for Handles {
+    /// Point processes and NetCons freed here may have events in NEURON's queue: the run
+    /// cannot go on without initialising again (as for objects made one at a time).
+    fn drop(&mut self) {
+        let mut freed = false;
+        for handle in self.0.drain(..) {
+            freed |= handle.release();
+        }
+        if freed {
+            crate::run_state::object_with_events_freed();
+        }
+    }
+}
+
 /// NEURON objects made in bulk: `len`, indexing and iteration give Patch objects;
 /// `set`/`get` write and read a parameter of all of them at once. The collection keeps its
 /// objects alive, and what it was built on (Patch objects, collections) keeps it alive.

@@ -109,18 +109,20 @@ impl NeuronRef {
         matches!(self.held(), Held::Nothing)
     }
 
-    /// Gives back the reference held; whether that let go of an object that can have
-    /// events in NEURON's queue.
+    /// Gives back the reference held; whether that may have freed an object that can have
+    /// events in NEURON's queue (known exactly for NEURON's Object, assumed for a Python
+    /// object, which others may share).
     pub fn release(&self) -> bool {
         let word = self.0.swap(0, Ordering::AcqRel);
-        match decode(word) {
+        let freed = match decode(word) {
             Held::Nothing => return false,
             Held::Python(object) => {
                 Python::attach(|py| drop(unsafe { Bound::from_owned_ptr(py, object) }));
+                true
             }
-            Held::Neuron(object) => drop(owned_handle(object)),
-        }
-        word & HAS_EVENTS != 0
+            Held::Neuron(object) => owned_handle(object).release(),
+        };
+        freed && word & HAS_EVENTS != 0
     }
 
     pub fn visit(&self, visit: &PyVisit<'_>) -> Result<(), PyTraverseError> {

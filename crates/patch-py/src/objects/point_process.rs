@@ -4,7 +4,7 @@ use pyo3::types::{PyDict, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use super::base::PythonHocObject;
-use super::batch::Batch;
+use super::batch::{given, Batch};
 use super::collection::{apply_parameters, Collection};
 use super::neuron_types::{has_type, neuron_types};
 use super::registry::{unwrap, unwrap_args, wrap};
@@ -323,6 +323,7 @@ impl PointProcessFactory {
                 neuron.new_artificial_cells(&self.name, count)?
             }
             Err(_) => {
+                let targets = given(targets)?;
                 let mut batch = Batch::default();
                 let places = targets
                     .try_iter()?
@@ -332,14 +333,15 @@ impl PointProcessFactory {
                     .iter()
                     .map(|(section, x)| (batch.section(*section), *x))
                     .collect();
-                neuron.new_point_processes(&self.name, &borrowed)?
+                let handles = neuron.new_point_processes(&self.name, &borrowed)?;
+                let collection = Bound::new(py, Collection::new(handles, &self.name))?;
+                apply_parameters(&collection, parameters)?;
+                Collection::tie(&collection, &targets)?;
+                return Ok(collection);
             }
         };
         let collection = Bound::new(py, Collection::new(handles, &self.name))?;
         apply_parameters(&collection, parameters)?;
-        if targets.extract::<usize>().is_err() {
-            Collection::tie(&collection, targets)?;
-        }
         Ok(collection)
     }
 }
