@@ -88,6 +88,8 @@ impl Neuron {
         specs: &[NetConSpec<'_>],
         checks: &mut crate::EndChecks,
     ) -> Result<Vec<ObjectHandle>> {
+        // Source, target, threshold, delay and weight go on the interpreter stack.
+        self.check_can_push(5)?;
         let class = self.symbol_of_kind("NetCon", SymbolKind::Class)?;
         let voltage = self.symbol_of_kind("v", SymbolKind::RangeVariable)?;
         let mut raw = Vec::with_capacity(specs.len());

@@ -77,7 +77,7 @@ impl Neuron {
     pub fn new_object(&'static self, class: &str, args: &[Arg<'_>]) -> Result<ObjectHandle> {
         let class = self.symbol_of_kind(class, SymbolKind::Class)?;
         let (pushables, _strings) = self.resolve_args(args)?;
-        let count = arg_count(&pushables)?;
+        let count = self.arg_count(&pushables)?;
         let object = self.guarded(|api| unsafe {
             push_all(api, &pushables);
             (api.nrn_object_new)(class.0, count)
@@ -114,7 +114,7 @@ impl Neuron {
     ) -> Result<Value> {
         let symbol = self.member(object, method)?;
         let (pushables, _strings) = self.resolve_args(args)?;
-        let count = arg_count(&pushables)?;
+        let count = self.arg_count(&pushables)?;
         let target = object.as_ptr();
         let object_pop = self.object_pop;
         let popped = self.guarded(|api| unsafe {
@@ -143,7 +143,7 @@ impl Neuron {
             }
         }
         let (pushables, _strings) = self.resolve_args(args)?;
-        let count = arg_count(&pushables)?;
+        let count = self.arg_count(&pushables)?;
         let object_pop = self.object_pop;
         let popped = self.guarded(|api| unsafe {
             push_all(api, &pushables);
@@ -350,9 +350,27 @@ impl StrSlot {
     }
 }
 
-fn arg_count(pushables: &[Pushable]) -> Result<c_int> {
-    c_int::try_from(pushables.len())
-        .map_err(|_| NrnError::InvalidArgument("too many arguments".to_string()))
+impl Neuron {
+    /// How many values a call pushes, once it is safe to push them.
+    fn arg_count(&self, pushables: &[Pushable]) -> Result<c_int> {
+        self.check_can_push(pushables.len())?;
+        c_int::try_from(pushables.len())
+            .map_err(|_| NrnError::InvalidArgument("too many arguments".to_string()))
+    }
+
+    /// Without `OcJump::fpycall`, a call that fails leaves what was pushed on NEURON's
+    /// interpreter stack, and the next call reads it as its own arguments: calls that
+    /// push more than one value are refused then.
+    pub(crate) fn check_can_push(&self, count: usize) -> Result<()> {
+        if count <= 1 || self.restores_state_on_error() {
+            return Ok(());
+        }
+        Err(NrnError::MissingSymbol {
+            path: self.path().to_owned(),
+            symbol: "OcJump::fpycall (needed to call NEURON with several arguments safely)"
+                .to_string(),
+        })
+    }
 }
 
 unsafe fn push_all(api: &Api, pushables: &[Pushable]) {

@@ -33,31 +33,41 @@ impl Neuron {
     ///
     /// The body must not panic: a panic cannot cross the C++ frames of the guard.
     pub fn guarded<F: FnOnce(&Api) -> R, R>(&self, body: F) -> Result<R> {
-        let mut context = Context {
-            api: &self.api,
-            body: Some(body),
-            result: None,
-        };
-        let mut message = [0 as c_char; 1024];
-        let code = unsafe {
-            nrn_rs_guard(
-                self.fpycall,
-                trampoline::<F, R> as *const () as *mut c_void,
-                (&raw mut context).cast(),
-                message.as_mut_ptr(),
-                message.len(),
-            )
-        };
-        let text = || {
-            unsafe { CStr::from_ptr(message.as_ptr()) }
-                .to_string_lossy()
-                .into_owned()
-        };
-        match (code, context.result) {
-            (0, Some(result)) => Ok(result),
-            (1, _) => Err(NrnError::Hoc(clean_hoc_message(&text()))),
-            _ => Err(NrnError::Foreign(text())),
-        }
+        run_guarded(&self.api, self.fpycall, body)
+    }
+}
+
+/// [`Neuron::guarded`] before the `Neuron` exists (while attaching): `fpycall` is
+/// `OcJump::fpycall`, or null.
+pub(crate) fn run_guarded<F: FnOnce(&Api) -> R, R>(
+    api: &Api,
+    fpycall: *mut c_void,
+    body: F,
+) -> Result<R> {
+    let mut context = Context {
+        api,
+        body: Some(body),
+        result: None,
+    };
+    let mut message = [0 as c_char; 1024];
+    let code = unsafe {
+        nrn_rs_guard(
+            fpycall,
+            trampoline::<F, R> as *const () as *mut c_void,
+            (&raw mut context).cast(),
+            message.as_mut_ptr(),
+            message.len(),
+        )
+    };
+    let text = || {
+        unsafe { CStr::from_ptr(message.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    match (code, context.result) {
+        (0, Some(result)) => Ok(result),
+        (1, _) => Err(NrnError::Hoc(clean_hoc_message(&text()))),
+        _ => Err(NrnError::Foreign(text())),
     }
 }
 

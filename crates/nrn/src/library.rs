@@ -140,7 +140,7 @@ impl Neuron {
                 }
             })
             .unwrap_or_default();
-        let kinds = SymbolKinds::read(&api)?;
+        let kinds = SymbolKinds::read(&api, fpycall)?;
         let structure_flags = [ffi::internal::TREE_CHANGED, ffi::internal::STRUCTURE_CHANGE]
             .map(|name| optional_symbol(&library, name).cast_const().cast::<c_int>());
         Ok(Neuron {

@@ -11,7 +11,8 @@ use sha2::{Digest, Sha256};
 use crate::{NrnError, Result};
 
 /// Where compiled mechanisms are kept: `$PATCH_CACHE_DIR`, else
-/// `$XDG_CACHE_HOME/patch/mechanisms`, else `~/.cache/patch/mechanisms`.
+/// `$XDG_CACHE_HOME/patch/mechanisms`, else `~/.cache/patch/mechanisms`; without a home,
+/// a folder of this user's in the system's temporary folder.
 pub fn default_cache_root() -> PathBuf {
     if let Some(dir) = std::env::var_os("PATCH_CACHE_DIR").filter(|dir| !dir.is_empty()) {
         return PathBuf::from(dir);
@@ -19,9 +20,43 @@ pub fn default_cache_root() -> PathBuf {
     let cache = std::env::var_os("XDG_CACHE_HOME")
         .filter(|dir| !dir.is_empty())
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
-    cache.join("patch").join("mechanisms")
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")));
+    match cache {
+        Some(cache) => cache.join("patch").join("mechanisms"),
+        None => std::env::temp_dir().join(format!("patch-mechanisms-{}", current_user())),
+    }
+}
+
+fn current_user() -> u32 {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    unsafe { libc::getuid() }
+}
+
+/// Refuses a folder of the cache that another user owns or may write to: on a shared
+/// machine they could put a library there that this process would load and run.
+fn check_private(folder: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let metadata =
+        std::fs::metadata(folder).map_err(|error| io_error("inspect", folder, &error))?;
+    if metadata.uid() != current_user() || metadata.mode() & 0o022 != 0 {
+        return Err(NrnError::MechanismBuild(format!(
+            "the mechanism cache {} belongs to another user or others may write to it, so a \
+             library there could have been planted: use a folder of your own \
+             (PATCH_CACHE_DIR) that only you can write to",
+            folder.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Makes `folder` (and what leads to it) if needed, writable by this user only.
+fn make_private_folder(folder: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(folder)
+        .map_err(|error| io_error("create", folder, &error))
 }
 
 /// Compiles NMODL files with one `nrnivmodl` for one NEURON version.
@@ -43,7 +78,11 @@ impl MechanismCompiler {
         let sources = read_sources(mod_files)?;
         let version_dir = self.cache_root.join(sanitize(&self.neuron_version));
         let target = version_dir.join(digest(&sources));
+        make_private_folder(&version_dir)?;
+        check_private(&self.cache_root)?;
+        check_private(&version_dir)?;
         if let Some(library) = find_library(&target) {
+            check_private(&target)?;
             return Ok(library);
         }
         let building = version_dir.join(format!(
@@ -59,6 +98,7 @@ impl MechanismCompiler {
             .and_then(|()| publish(&building, &target));
         let _ = std::fs::remove_dir_all(&building);
         result?;
+        check_private(&target)?;
         find_library(&target).ok_or_else(|| {
             NrnError::MechanismBuild(format!(
                 "nrnivmodl made no libnrnmech.so in {}",
@@ -68,7 +108,7 @@ impl MechanismCompiler {
     }
 
     fn build_in(&self, folder: &Path, sources: &[(String, Vec<u8>)]) -> Result<()> {
-        std::fs::create_dir_all(folder).map_err(|error| io_error("create", folder, &error))?;
+        make_private_folder(folder)?;
         for (name, content) in sources {
             let file = folder.join(name);
             std::fs::write(&file, content).map_err(|error| io_error("write", &file, &error))?;
@@ -196,6 +236,18 @@ fn io_error(action: &str, path: &Path, error: &std::io::Error) -> NrnError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cache_folders_others_may_write_to_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let folder = std::env::temp_dir().join(format!("patch-private-{}", std::process::id()));
+        make_private_folder(&folder).unwrap();
+        assert!(check_private(&folder).is_ok());
+        std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let refused = check_private(&folder).unwrap_err().to_string();
+        assert!(refused.contains("PATCH_CACHE_DIR"), "{refused}");
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
 
     #[test]
     fn digest_depends_on_names_and_contents() {

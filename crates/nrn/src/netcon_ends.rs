@@ -4,7 +4,7 @@
 //! once the node goes (measured with plain `neuron.h` under valgrind:
 //! `NetCon(s(0.5)._ref_v, IClamp, sec=s)`, then deleting `s`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use crate::{Arg, Neuron, NrnError, ObjectHandle, Result};
@@ -23,14 +23,13 @@ struct EventRoles {
 /// and classes loaded later get new names).
 static ROLES: Mutex<Option<HashMap<usize, EventRoles>>> = Mutex::new(None);
 
-/// The checks of many NetCon ends, each class asked once and each placed object once.
-/// Use one for one batch of NetCons, however many calls it takes, while the batch holds
-/// its objects (placed objects are remembered by address).
+/// The checks of many NetCon ends, each class asked once. Only what a class can do is
+/// remembered (by its name, which NEURON keeps for the class's lifetime), never anything
+/// about an object, so one can be used for any number of calls.
 pub struct EndChecks {
     neuron: &'static Neuron,
     /// Per class name address; networks use a handful of classes.
     classes: Vec<(usize, EventRoles)>,
-    placed: HashSet<usize>,
 }
 
 impl EndChecks {
@@ -38,7 +37,6 @@ impl EndChecks {
         EndChecks {
             neuron,
             classes: Vec::new(),
-            placed: HashSet::new(),
         }
     }
 
@@ -78,13 +76,9 @@ impl EndChecks {
     }
 
     fn placed(&mut self, object: &ObjectHandle, roles: EventRoles) -> Result<()> {
-        let address = object.as_ptr() as usize;
-        if roles.artificial || self.placed.contains(&address) {
-            return Ok(());
-        }
-        let placed = self.neuron.call_method(object, "has_loc", &[])?.as_number();
-        if placed.is_some_and(|placed| placed != 0.0) {
-            self.placed.insert(address);
+        // A point process in a section has its properties; asked each time (a direct read,
+        // no HOC call), so nothing about an object is remembered that could go stale.
+        if roles.artificial || unsafe { (self.neuron.api.nrn_prop_exists)(object.as_ptr()) } {
             return Ok(());
         }
         Err(NrnError::Unplaced {

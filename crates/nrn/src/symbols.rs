@@ -57,7 +57,7 @@ pub(crate) struct SymbolKinds {
 }
 
 impl SymbolKinds {
-    pub(crate) fn read(api: &Api) -> Result<SymbolKinds> {
+    pub(crate) fn read(api: &Api, fpycall: *mut std::ffi::c_void) -> Result<SymbolKinds> {
         let lookup = |name: &str| {
             let c_name = CString::new(name).unwrap_or_default();
             let symbol = unsafe { (api.nrn_symbol)(c_name.as_ptr()) };
@@ -78,7 +78,7 @@ impl SymbolKinds {
             mechanism: type_of("hh")?,
             range_variable: type_of("v")?,
             variable: type_of("celsius")?,
-            functions: function_types(api, &type_of)?,
+            functions: function_types(api, fpycall, &type_of)?,
             builtin_double: lookup("celsius")
                 .map(|symbol| unsafe { (api.nrn_symbol_subtype)(symbol) })?,
         })
@@ -99,12 +99,23 @@ impl SymbolKinds {
 /// The token numbers of everything callable: built-in functions, and the HOC-defined
 /// procedures, functions and object functions, learnt from three that Patch defines.
 /// Calling anything else through `nrn_function_call` crashes NEURON's error recovery.
-fn function_types(api: &Api, type_of: &dyn Fn(&str) -> Result<c_int>) -> Result<Vec<c_int>> {
+fn function_types(
+    api: &Api,
+    fpycall: *mut std::ffi::c_void,
+    type_of: &dyn Fn(&str) -> Result<c_int>,
+) -> Result<Vec<c_int>> {
     let definitions = "proc patch_kind_proc() {}\n\
                        func patch_kind_func() { return 0 }\n\
                        obfunc patch_kind_obfunc() { localobj o return o }\n";
     let definitions = c_string(definitions)?;
-    unsafe { (api.nrn_hoc_call)(definitions.as_ptr()) };
+    let status = crate::guard::run_guarded(api, fpycall, |api| unsafe {
+        (api.nrn_hoc_call)(definitions.as_ptr())
+    })?;
+    if status != 0 {
+        return Err(NrnError::Hoc(
+            "NEURON refused Patch's kind-probing HOC definitions".to_string(),
+        ));
+    }
     let mut types = Vec::new();
     for name in [
         "finitialize",

@@ -18,8 +18,25 @@ mod time;
 
 use pyo3::prelude::*;
 
+/// Patch serialises every call into NEURON (one global, single-threaded state) with the
+/// GIL. Free-threaded Python turns the GIL back on for this module unless it is forced
+/// off (`PYTHON_GIL=0`); then Patch's calls could race, so it does not load.
+fn refuse_without_gil(py: Python<'_>) -> PyResult<()> {
+    let Some(gil_enabled) = py.import("sys")?.getattr_opt("_is_gil_enabled")? else {
+        return Ok(());
+    };
+    if gil_enabled.call0()?.is_truthy()? {
+        return Ok(());
+    }
+    Err(pyo3::exceptions::PyImportError::new_err(
+        "Patch needs the GIL (NEURON is single-threaded) but it is forced off: unset \
+         PYTHON_GIL=0 (or run python with -X gil=1)",
+    ))
+}
+
 #[pymodule(gil_used = true)]
 fn _patch(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    refuse_without_gil(module.py())?;
     attach::attach(module.py())?;
     parallel::check_ranks(module.py())?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
