@@ -2,6 +2,7 @@
 memory that no ordinary test reached. Crashing ones run in a subprocess."""
 
 import gc
+from pathlib import Path
 
 import pytest
 from neuron import h
@@ -85,3 +86,32 @@ def test_a_temporary_wrapper_of_a_collection_item_does_not_stop_a_run():
     gc.collect()
     p.continuerun(10)
     assert p.t == pytest.approx(10)
+
+
+def test_patch_runs_only_on_the_neuron_releases_it_was_checked_against():
+    import neuron
+
+    import patch
+
+    features = patch.neuron_features()
+    assert features["neuron_release"] == neuron.__version__
+    assert features["neuron_release"].startswith("9.0.")
+    assert features["restores_state_on_error"], "OcJump::fpycall found"
+
+
+def test_the_mechanism_cache_refuses_a_folder_others_may_write_to(tmp_path, run_python):
+    shared = tmp_path / "shared-cache"
+    shared.mkdir()
+    shared.chmod(0o777)
+    mod = Path(__file__).resolve().parent / "mod" / "gap"
+    out = run_python(
+        "import os\n"
+        f"os.environ['PATCH_CACHE_DIR'] = {str(shared)!r}\n"
+        "from patch import p\n"
+        "from patch.exceptions import MechanismError\n"
+        "try:\n"
+        f"    p.load_mechanisms({str(mod)!r})\n"
+        "except MechanismError as error:\n"
+        "    print('refused', 'PATCH_CACHE_DIR' in str(error))\n"
+    )
+    assert out.split() == ["refused", "True"]

@@ -19,6 +19,17 @@ pub enum NrnError {
     )]
     MissingSymbol { path: PathBuf, symbol: String },
 
+    #[error(
+        "{what} was checked against NEURON {verified}x, whose internals it relies on for \
+         safety; this is NEURON {version}: install one of those (`pip install \
+         \"neuron>={verified}0,<9.1\"`), or a Patch made for NEURON {version}"
+    )]
+    UncheckedRelease {
+        what: String,
+        version: String,
+        verified: &'static str,
+    },
+
     #[error("NEURON is already initialised in this process from {path}")]
     AlreadyInitialised { path: PathBuf },
 

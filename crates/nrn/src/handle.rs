@@ -64,8 +64,9 @@ impl Clone for ObjectHandle {
 impl ObjectHandle {
     /// Gives the reference back; whether that freed the object (it was the last one).
     pub fn release(self) -> bool {
-        // NEURON 9's `struct Object` (src/oc/hocdec.h) starts with `int refcount`; the
-        // handle owns one of the references counted there, so the object is alive to read.
+        // NEURON 9.0's `struct Object` (src/oc/hocdec.h) starts with `int refcount` (only
+        // these releases attach); the handle owns one of the references counted there, so
+        // the object is alive to read.
         let last = unsafe { self.object.cast::<std::ffi::c_int>().as_ptr().read() } == 1;
         drop(self);
         last

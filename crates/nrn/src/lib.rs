@@ -26,7 +26,10 @@ pub use bulk::{NetConSpec, Source};
 pub use call::{Arg, Value};
 pub use error::{NrnError, Result};
 pub use handle::{ObjectHandle, SectionHandle};
-pub use library::{finalize_mpi, load_globally, Conversions, Neuron, Standalone, LIBRARY_ENV_VAR};
+pub use library::{
+    finalize_mpi, load_globally, Conversions, Neuron, Standalone, LIBRARY_ENV_VAR,
+    VERIFIED_RELEASES,
+};
 pub use netcon_ends::EndChecks;
 pub use symbols::SymbolKind;
 

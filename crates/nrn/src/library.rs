@@ -9,6 +9,37 @@ use crate::{NrnError, Result};
 /// The environment variable a standalone program reads to find `libnrniv.so`.
 pub const LIBRARY_ENV_VAR: &str = "PATCH_LIBNRNIV";
 
+/// The NEURON releases whose internals Patch was checked against (9.0.0 to 9.0.2's
+/// sources): the mangled `OcJump::fpycall`, `hoc_objpop`, the conversions of
+/// libnrnpython, the structure flags, `struct Object` starting with its refcount, and the
+/// layout of `nrn.Section` objects. Other releases are refused when Patch attaches.
+pub const VERIFIED_RELEASES: &str = "9.0.";
+
+/// NEURON's release (`nrnversion(0)`, through the public C API).
+fn read_version(api: &Api) -> Result<String> {
+    let name = CString::new("nrnversion").unwrap_or_default();
+    let symbol = unsafe { (api.nrn_symbol)(name.as_ptr()) };
+    if symbol.is_null() {
+        return Err(NrnError::UnknownName {
+            kind: "built-in function",
+            name: "nrnversion".to_string(),
+            hint: " (is this NEURON >= 9.0?)".to_string(),
+        });
+    }
+    crate::guard::run_guarded(api, std::ptr::null_mut(), |api| unsafe {
+        (api.nrn_double_push)(0.0);
+        (api.nrn_function_call)(symbol, 1);
+        let text = (api.nrn_str_pop)();
+        if text.is_null() || (*text).is_null() {
+            String::new()
+        } else {
+            std::ffi::CStr::from_ptr(*text)
+                .to_string_lossy()
+                .into_owned()
+        }
+    })
+}
+
 // glibc's RTLD_NOLOAD: libloading does not re-export it.
 const RTLD_NOLOAD: c_int = 0x4;
 
@@ -19,6 +50,8 @@ static LOADING: Mutex<()> = Mutex::new(());
 /// symbol cache. There is at most one, shared by everything in the process.
 pub struct Neuron {
     pub(crate) api: Api,
+    /// NEURON's release, e.g. `9.0.2` (one of [`VERIFIED_RELEASES`]).
+    version: String,
     pub(crate) fpycall: *mut c_void,
     pub(crate) object_pop: Option<(ffi::ObjectPop, ffi::TemporaryUnref)>,
     /// NEURON's flags of a pending structure rebuild (null when not exported).
@@ -125,6 +158,17 @@ impl Neuron {
         python_library: Option<libloading::Library>,
         path: &Path,
     ) -> Result<Neuron> {
+        // NEURON's internals (mangled functions, globals, object layouts) are used only in
+        // the releases they were checked against. The public C API alone cannot pop a NULL
+        // object or undo a failed call's pushes, so other releases are refused.
+        let version = read_version(&api)?;
+        if !version.starts_with(VERIFIED_RELEASES) {
+            return Err(NrnError::UncheckedRelease {
+                what: "Patch".to_string(),
+                version,
+                verified: VERIFIED_RELEASES,
+            });
+        }
         let fpycall = optional_symbol(&library, ffi::internal::FPYCALL);
         let object_pop = unsafe {
             optional_function(&library, ffi::internal::OBJPOP)
@@ -145,6 +189,7 @@ impl Neuron {
             .map(|name| optional_symbol(&library, name).cast_const().cast::<c_int>());
         Ok(Neuron {
             api,
+            version,
             fpycall,
             object_pop,
             structure_flags,
@@ -163,6 +208,11 @@ impl Neuron {
         self.structure_flags
             .iter()
             .any(|flag| flag.is_null() || unsafe { **flag } != 0)
+    }
+
+    /// NEURON's release, e.g. `9.0.2`.
+    pub fn version(&self) -> &str {
+        &self.version
     }
 
     /// The loaded `libnrniv.so`.

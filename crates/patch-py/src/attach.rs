@@ -36,6 +36,7 @@ pub fn neuron_features(py: Python<'_>) -> PatchResult<Bound<'_, PyDict>> {
     let conversions = neuron.conversions();
     let features = PyDict::new(py);
     features.set_item("library", neuron.path())?;
+    features.set_item("neuron_release", neuron.version())?;
     features.set_item("restores_state_on_error", neuron.restores_state_on_error())?;
     features.set_item("object_to_python", conversions.object_to_python.is_some())?;
     features.set_item("python_to_object", conversions.python_to_object.is_some())?;

@@ -132,7 +132,8 @@ fn section_pointer(section: &Bound<'_, PyAny>) -> *mut nrn::ffi::Section {
     }
 }
 
-/// The layout read is checked once against the public route before it is trusted.
+/// The layout read is checked once against the public route before it is trusted: objects
+/// large enough to hold the pointer, giving the section the public route gives.
 fn section_layout_verified(
     neuron: &'static Neuron,
     section: &Bound<'_, PyAny>,
@@ -140,6 +141,15 @@ fn section_layout_verified(
     static VERIFIED: OnceLock<bool> = OnceLock::new();
     if let Some(verified) = VERIFIED.get() {
         return Ok(*verified);
+    }
+    let needed =
+        std::mem::size_of::<pyo3::ffi::PyObject>() + std::mem::size_of::<*mut nrn::ffi::Section>();
+    let size: usize = section
+        .get_type()
+        .getattr(pyo3::intern!(section.py(), "__basicsize__"))?
+        .extract()?;
+    if size < needed {
+        return Ok(*VERIFIED.get_or_init(|| false));
     }
     let public = public_section_handle(neuron, section)?;
     let read = section_pointer(section);

@@ -79,6 +79,7 @@ fn to_python(py: Python<'_>, error: &NrnError, neuron_output: &str) -> PyErr {
         NrnError::LibraryNotFound { .. }
         | NrnError::LibraryLoad { .. }
         | NrnError::MissingSymbol { .. }
+        | NrnError::UncheckedRelease { .. }
         | NrnError::AlreadyInitialised { .. }
         | NrnError::InitFailed { .. }
         | NrnError::Foreign(_) => patch_exception("PatchError"),

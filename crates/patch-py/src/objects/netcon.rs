@@ -341,7 +341,10 @@ pub fn connect<'py>(
     };
     // NEURON takes threshold, delay and weight together; list weights are set below.
     let first_weight = settings.weight.extract::<f64>().unwrap_or(0.0);
-    let (netcon, section) = match (sec.is_none(), direct_source(&source)?) {
+    // The Rust core pushes five values; where NEURON cannot undo that on an error (see
+    // `Neuron::restores_state_on_error`), NEURON's Python makes the NetCon.
+    let direct = sec.is_none() && crate::attach::attach(py)?.restores_state_on_error();
+    let (netcon, section) = match (direct, direct_source(&source)?) {
         (true, Some((direct, section))) => {
             let handle = create_directly(py, direct, &target, &settings, first_weight)?;
             let netcon = super::registry::wrap_handle(py, &handle, "NetCon")?;
