@@ -37,6 +37,15 @@ def attempt(call, *args, **kwargs):
         return None
 
 
+def alive(section):
+    """Whether NEURON still has the section (not deleted behind Patch's back)."""
+    try:
+        section.__neuron__().name()
+    except ReferenceError:
+        return False
+    return True
+
+
 class PatchUnderAttack(RuleBasedStateMachine):
     @initialize()
     def start(self):
@@ -145,6 +154,51 @@ class PatchUnderAttack(RuleBasedStateMachine):
             if stimuli is not None:
                 self.others.append(stimuli)
         self.others.append(synapses)
+
+    @rule(data=st.data())
+    def bulk_from_temporaries(self, data):
+        """Generators of objects NEURON makes anew on every access (segments, List.o(i)):
+        each item must be its own, and what only the generator gave must be kept."""
+        sections = [self.pick(data, self.sections) for _ in range(data.draw(st.integers(0, 4)))]
+        # The generator is the user's code: on a deleted section NEURON's own segment call
+        # raises there, which is not Patch's to handle.
+        sections = [section for section in sections if section is not None and alive(section)]
+        x = data.draw(st.sampled_from([0.1, 0.5, 0.9]))
+        made = attempt(p.ExpSyn.many, (section.__neuron__()(x) for section in sections))
+        if made is not None:
+            placed = [attempt(lambda synapse: synapse.get_segment().sec, s) for s in made]
+            expected = [section.__neuron__() for section in sections]
+            assert all(a is None or a == b for a, b in zip(placed, expected, strict=True))
+            self.others.append(made)
+        stimuli = h.List()
+        for _ in range(data.draw(st.integers(0, 4))):
+            stimuli.append(h.NetStim())
+        count = int(stimuli.count())
+        connections = attempt(p.NetCons, (stimuli.o(i) for i in range(count)), None)
+        if connections is not None:
+            assert [c.pre() for c in connections] == [stimuli.o(i) for i in range(count)]
+            self.others.append((stimuli, connections))
+        generated = attempt(p.NetCons, (p.NetStim() for _ in range(data.draw(st.integers(0, 3)))))
+        if generated is not None:
+            gc.collect()
+            assert all(connection.pre() is not None for connection in generated)
+            self.others.append(generated)
+
+    @rule(data=st.data(), value=junk)
+    def bulk_parameters(self, data, value):
+        collections = [other for other in self.others if isinstance(other, Collection)]
+        collection = self.pick(data, collections)
+        if collection is not None:
+            name = data.draw(st.sampled_from(["tau", "e", "interval", "weight", "nosuch"]))
+            attempt(collection.get, name)
+            attempt(collection.set, name, value)
+
+    @rule(data=st.data())
+    def drop_bulk_between_runs(self, data):
+        attempt(p.run, data.draw(st.floats(min_value=0, max_value=2)))
+        self.others = [other for other in self.others if not isinstance(other, Collection)]
+        gc.collect()
+        attempt(p.continuerun, p.t + data.draw(st.floats(min_value=0, max_value=2)))
 
     @rule(data=st.data(), where=numbers)
     def record(self, data, where):

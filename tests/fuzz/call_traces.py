@@ -30,6 +30,10 @@ KINDS = [
     ("netcon_from_segment", 3),
     ("record_spikes", 2),
     ("continue", 2),
+    ("bulk_synapses", 3),
+    ("bulk_netcons", 3),
+    ("bulk_parameters", 3),
+    ("drop_bulk", 2),
 ]
 
 
@@ -94,6 +98,18 @@ def replay(trace):
             elif kind == "record_spikes":
                 pick(first).record()
             elif kind == "continue":
+                p.continuerun(p.t + 0.2)
+            elif kind == "bulk_synapses":
+                places = (pick(first + i)(x) for i in range(count))
+                pool.append(p.ExpSyn.many(places))
+            elif kind == "bulk_netcons":
+                stimuli = p.NetStim.many(count, number=5, interval=0.1, start=0)
+                pool.append(p.NetCons(stimuli, [pick(first + i) for i in range(count)]))
+            elif kind == "bulk_parameters":
+                pick(first).set("tau", x + 0.1) if flag else pick(first).get("tau")
+            elif kind == "drop_bulk":
+                pool[:] = [kept for kept in pool if type(kept).__name__ != "Collection"]
+                gc.collect()
                 p.continuerun(p.t + 0.2)
         except Exception:  # noqa: S110 - refusals are expected; crashes are what is sought
             pass
