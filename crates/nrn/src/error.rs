@@ -30,6 +30,12 @@ pub enum NrnError {
         verified: &'static str,
     },
 
+    #[error(
+        "NEURON belongs to the thread that attached or started it: it is one global, \
+         single-threaded interpreter, so call it from that thread"
+    )]
+    OtherThread,
+
     #[error("NEURON is already initialised in this process from {path}")]
     AlreadyInitialised { path: PathBuf },
 

@@ -17,7 +17,9 @@ impl ObjectHandle {
     /// # Safety
     /// `object` must be a live NEURON object with one reference owned by the caller.
     pub unsafe fn from_owned(neuron: &'static Neuron, object: NonNull<Object>) -> ObjectHandle {
-        debug_assert!(Neuron::get().is_some_and(|instance| std::ptr::eq(instance, neuron)));
+        // SAFETY: only compared, not called.
+        debug_assert!(unsafe { Neuron::get_serialized() }
+            .is_some_and(|instance| std::ptr::eq(instance, neuron)));
         ObjectHandle { object }
     }
 
@@ -33,7 +35,11 @@ impl ObjectHandle {
     /// The NEURON the object lives in: the process's one, which exists since the object
     /// does.
     fn neuron(&self) -> &'static Neuron {
-        Neuron::get().expect("a NEURON object exists, so NEURON is loaded")
+        // SAFETY: a handle is made by a call into NEURON and is neither `Send` nor `Sync`,
+        // so it is used on a thread allowed to call NEURON (the owner, or one serialised
+        // by its host, which alone can move handles across threads, as Patch's bindings
+        // do under the GIL).
+        unsafe { Neuron::get_serialized() }.expect("a NEURON object exists, so NEURON is loaded")
     }
 
     pub fn as_ptr(&self) -> *mut Object {

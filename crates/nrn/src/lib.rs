@@ -6,8 +6,10 @@
 //!   `Result<_, NrnError>`; inputs that would crash NEURON are rejected before the call.
 //! * [`ObjectHandle`] and [`SectionHandle`] own a NEURON reference for as long as they live.
 //!
-//! NEURON is one global, single-threaded interpreter: call it from one thread at a time
-//! (the Python bindings hold the GIL; a Rust program uses one thread or its own lock).
+//! NEURON is one global, single-threaded interpreter, and the types say so: `Neuron` is
+//! neither `Send` nor `Sync`, [`Neuron::get`] answers only on the thread that attached or
+//! started it, and handles cannot cross threads. A host that serialises every call some
+//! other way (Patch's bindings, under the GIL) uses the unsafe [`Neuron::get_serialized`].
 
 mod bulk;
 mod call;

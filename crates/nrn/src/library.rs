@@ -43,7 +43,31 @@ fn read_version(api: &Api) -> Result<String> {
 // glibc's RTLD_NOLOAD: libloading does not re-export it.
 const RTLD_NOLOAD: c_int = 0x4;
 
-static INSTANCE: OnceLock<Neuron> = OnceLock::new();
+static INSTANCE: OnceLock<Instance> = OnceLock::new();
+
+/// The process's NEURON and the thread that attached or started it.
+struct Instance {
+    neuron: Neuron,
+    owner: std::thread::ThreadId,
+}
+
+// SAFETY: the instance is handed out only to its owner thread (`Neuron::get`, `attach`,
+// `standalone`) or to callers that promise to serialise every call into NEURON
+// (`Neuron::get_serialized`); a `&Neuron` cannot cross threads by itself (`Neuron` is
+// neither `Send` nor `Sync`).
+unsafe impl Sync for Instance {}
+unsafe impl Send for Instance {}
+
+impl Instance {
+    /// The NEURON of this thread: refused on any other thread than the owner's.
+    fn for_this_thread(&'static self) -> Result<&'static Neuron> {
+        if self.owner == std::thread::current().id() {
+            Ok(&self.neuron)
+        } else {
+            Err(NrnError::OtherThread)
+        }
+    }
+}
 static LOADING: Mutex<()> = Mutex::new(());
 
 /// The NEURON instance of this process: the loaded library, its resolved functions and the
@@ -63,11 +87,6 @@ pub struct Neuron {
     _library: libloading::Library,
     _python_library: Option<libloading::Library>,
 }
-
-// NEURON is used from one thread at a time (see the crate docs); the pointers it holds are
-// addresses inside the loaded library, valid for the life of the process.
-unsafe impl Send for Neuron {}
-unsafe impl Sync for Neuron {}
 
 /// NEURON's internal conversions between its pointers and Python objects, when the loaded
 /// `libnrnpython` exports them. Callers keep a public fallback for each missing one.
@@ -90,9 +109,21 @@ pub struct Standalone {
 
 impl Neuron {
     /// The NEURON instance, once [`attach`](Self::attach) or
-    /// [`standalone`](Self::standalone) succeeded.
+    /// [`standalone`](Self::standalone) succeeded on this thread. NEURON is one global,
+    /// single-threaded interpreter: other threads get `None` (and a `&Neuron` cannot be
+    /// sent to them), so two threads can never call it at once.
     pub fn get() -> Option<&'static Neuron> {
-        INSTANCE.get()
+        INSTANCE.get()?.for_this_thread().ok()
+    }
+
+    /// The NEURON instance, on any thread.
+    ///
+    /// # Safety
+    /// The caller serialises every call into NEURON made through what this returns with
+    /// all other calls into NEURON (Patch's bindings hold the GIL for each), and uses it
+    /// only while doing so.
+    pub unsafe fn get_serialized() -> Option<&'static Neuron> {
+        INSTANCE.get().map(|instance| &instance.neuron)
     }
 
     /// Joins the `libnrniv.so` already loaded in this process (by `import neuron`), without
@@ -100,8 +131,8 @@ impl Neuron {
     /// `libnrnpython3.X.so` next to it, searched for the fast conversions.
     pub fn attach(library: &Path, python_library: Option<&Path>) -> Result<&'static Neuron> {
         let _loading = lock_loading();
-        if let Some(neuron) = INSTANCE.get() {
-            return Ok(neuron);
+        if let Some(instance) = INSTANCE.get() {
+            return instance.for_this_thread();
         }
         let flags = libloading::os::unix::RTLD_NOW | RTLD_NOLOAD;
         let open_loaded = |path: &Path| {
@@ -116,15 +147,18 @@ impl Neuron {
         let python_handle = python_library.and_then(|path| open_loaded(path).ok());
         let api = resolve_api(&library_handle, library)?;
         let neuron = Neuron::new(api, library_handle, python_handle, library)?;
-        Ok(INSTANCE.get_or_init(|| neuron))
+        let owner = std::thread::current().id();
+        INSTANCE
+            .get_or_init(|| Instance { neuron, owner })
+            .for_this_thread()
     }
 
     /// Loads and initialises NEURON in a program that has no Python, once per process.
     /// The executable must define `modl_reg` ([`crate::export_modl_reg!`]).
     pub fn standalone(options: &Standalone) -> Result<&'static Neuron> {
         let _loading = lock_loading();
-        if let Some(neuron) = INSTANCE.get() {
-            return Ok(neuron);
+        if let Some(instance) = INSTANCE.get() {
+            return instance.for_this_thread();
         }
         let path = locate_library(options.library.as_deref())?;
         set_neuron_home(&path, options.neuron_home.as_deref());
@@ -149,7 +183,10 @@ impl Neuron {
             return Err(NrnError::InitFailed { code });
         }
         let neuron = Neuron::new(api, library, None, &path)?;
-        Ok(INSTANCE.get_or_init(|| neuron))
+        let owner = std::thread::current().id();
+        INSTANCE
+            .get_or_init(|| Instance { neuron, owner })
+            .for_this_thread()
     }
 
     fn new(

@@ -388,3 +388,22 @@ fn netcon_numbers_are_parameters() {
         "methods are not parameters"
     );
 }
+
+#[test]
+fn neuron_cannot_be_reached_from_another_thread() {
+    let (neuron, _turn) = common::neuron();
+    assert!(neuron.version().starts_with(nrn::VERIFIED_RELEASES));
+    let outcome = std::thread::spawn(|| {
+        let options = nrn::Standalone {
+            library: Some(common::libnrniv()),
+            neuron_home: None,
+        };
+        (
+            nrn::Neuron::get().is_none(),
+            nrn::Neuron::standalone(&options).err(),
+        )
+    })
+    .join()
+    .expect("the thread ends");
+    assert_eq!(outcome, (true, Some(nrn::NrnError::OtherThread)));
+}

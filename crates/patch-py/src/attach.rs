@@ -8,7 +8,9 @@ use crate::errors::PatchResult;
 
 /// Joins the NEURON that `import neuron` loads, so Patch and `neuron.h` share one model.
 pub fn attach(py: Python<'_>) -> PatchResult<&'static Neuron> {
-    if let Some(neuron) = Neuron::get() {
+    // SAFETY: the GIL is held (`py`), and Patch calls NEURON only with it held, so calls
+    // through the instance are serialised whichever Python thread makes them.
+    if let Some(neuron) = unsafe { Neuron::get_serialized() } {
         return Ok(neuron);
     }
     crate::parallel::prepare(py)?;

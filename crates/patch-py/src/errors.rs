@@ -80,6 +80,7 @@ fn to_python(py: Python<'_>, error: &NrnError, neuron_output: &str) -> PyErr {
         | NrnError::LibraryLoad { .. }
         | NrnError::MissingSymbol { .. }
         | NrnError::UncheckedRelease { .. }
+        | NrnError::OtherThread
         | NrnError::AlreadyInitialised { .. }
         | NrnError::InitFailed { .. }
         | NrnError::Foreign(_) => patch_exception("PatchError"),

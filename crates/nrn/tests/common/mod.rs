@@ -21,7 +21,12 @@ pub fn neuron() -> (&'static Neuron, MutexGuard<'static, ()>) {
         library: Some(libnrniv()),
         neuron_home: None,
     };
-    let neuron = Neuron::standalone(&options).expect("NEURON starts standalone");
+    // SAFETY: the tests take turns (`turn` is held while a test uses NEURON), so calls
+    // from the test threads never overlap. The first test starts NEURON.
+    let neuron = match unsafe { Neuron::get_serialized() } {
+        Some(neuron) => neuron,
+        None => Neuron::standalone(&options).expect("NEURON starts standalone"),
+    };
     (neuron, turn)
 }
 

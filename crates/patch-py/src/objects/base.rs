@@ -86,7 +86,8 @@ impl PythonHocObject {
     /// NEURON's number `name`, read through the Rust core while this object has no
     /// Python object (reading through NEURON's Python would make one, 96 bytes).
     fn number_without_python(&self, name: &str) -> Option<f64> {
-        let neuron = nrn::Neuron::get()?;
+        // SAFETY: a `&self` of a pyclass is only had with the GIL held.
+        let neuron = unsafe { nrn::Neuron::get_serialized() }?;
         self.neuron
             .with_neuron(|handle| neuron.plain_number(handle, name))
             .flatten()
@@ -97,7 +98,8 @@ impl PythonHocObject {
     fn set_number_without_python(&self, name: &str, value: &Bound<'_, PyAny>) -> bool {
         let is_number = value.is_exact_instance_of::<pyo3::types::PyFloat>()
             || value.is_exact_instance_of::<pyo3::types::PyInt>();
-        let (Some(neuron), true) = (nrn::Neuron::get(), is_number) else {
+        // SAFETY: as in number_without_python.
+        let (Some(neuron), true) = (unsafe { nrn::Neuron::get_serialized() }, is_number) else {
             return false;
         };
         let Ok(number) = value.extract::<f64>() else {

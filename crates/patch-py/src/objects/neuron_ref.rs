@@ -156,6 +156,9 @@ fn decode(word: usize) -> Held {
 /// The handle of the reference the word owns (NEURON is attached: the word was made
 /// from a handle).
 fn owned_handle(object: NonNull<nrn::ffi::Object>) -> ObjectHandle {
-    let neuron = Neuron::get().expect("a NEURON object exists, so NEURON is attached");
+    // SAFETY: the word is only touched with the GIL held, which serialises Patch's calls
+    // into NEURON.
+    let neuron =
+        unsafe { Neuron::get_serialized() }.expect("a NEURON object exists, so NEURON is attached");
     unsafe { ObjectHandle::from_owned(neuron, object) }
 }
