@@ -205,26 +205,18 @@ fn classes() -> std::sync::MutexGuard<'static, Option<Classes>> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The settable attribute `name` a class defines itself (a property such as
-/// `IClamp.amplitude`), found once per class.
-fn data_descriptor<'py>(
-    class: &Bound<'py, pyo3::types::PyType>,
-    name: &Bound<'py, PyString>,
-) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let py = class.py();
+/// `read` of the settable attributes `class` defines itself (properties such as
+/// `IClamp.amplitude`), found once per class. They are looked up without the lock held:
+/// a class's attributes may run Python code.
+fn with_descriptors<T>(
+    class: &Bound<'_, pyo3::types::PyType>,
+    read: impl Fn(&Descriptors) -> T,
+) -> PyResult<T> {
     let key = class.as_ptr() as usize;
-    let found = |classes: &mut Option<Classes>| {
-        let (_, descriptors) = classes.as_ref()?.get(&key)?;
-        Some(
-            descriptors
-                .get(name.to_str().ok()?)
-                .map(|found| found.bind(py).clone()),
-        )
-    };
-    if let Some(known) = found(&mut classes()) {
-        return Ok(known);
+    let known = |classes: &Option<Classes>| Some(read(&classes.as_ref()?.get(&key)?.1));
+    if let Some(found) = known(&classes()) {
+        return Ok(found);
     }
-    // Looked up without the lock: a class's attributes may run Python code.
     let mut descriptors = Descriptors::default();
     for attribute in class.dir()? {
         let attribute_name: String = attribute.extract()?;
@@ -232,28 +224,34 @@ fn data_descriptor<'py>(
             continue;
         }
         let found = class.getattr(attribute_name.as_str())?;
-        if found.hasattr(pyo3::intern!(py, "__set__"))? {
+        if found.hasattr(pyo3::intern!(class.py(), "__set__"))? {
             descriptors.insert(attribute_name, found.unbind());
         }
     }
-    let mut known = classes();
-    known
+    let mut classes = classes();
+    let (_, descriptors) = classes
         .get_or_insert_with(FxHashMap::default)
         .entry(key)
         .or_insert((class.clone().unbind(), descriptors));
-    Ok(found(&mut known).flatten())
+    Ok(read(descriptors))
+}
+
+/// The settable attribute `name` a class defines itself.
+fn data_descriptor<'py>(
+    class: &Bound<'py, pyo3::types::PyType>,
+    name: &Bound<'py, PyString>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let name = name.to_str()?;
+    with_descriptors(class, |descriptors| {
+        descriptors
+            .get(name)
+            .map(|found| found.bind(class.py()).clone())
+    })
 }
 
 /// The names of the settable attributes `class` defines itself.
 fn settable_attributes(class: &Bound<'_, pyo3::types::PyType>) -> PyResult<Vec<String>> {
-    // Looked up (and cached) through data_descriptor.
-    data_descriptor(class, &PyString::new(class.py(), "__class__"))?;
-    let key = class.as_ptr() as usize;
-    Ok(classes()
-        .as_ref()
-        .and_then(|known| known.get(&key))
-        .map(|(_, descriptors)| descriptors.keys().cloned().collect())
-        .unwrap_or_default())
+    with_descriptors(class, |descriptors| descriptors.keys().cloned().collect())
 }
 
 /// NEURON accepts a zero or negative length, diameter or axial resistance and fails at the
