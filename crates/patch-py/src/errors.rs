@@ -187,6 +187,13 @@ pub fn record_error(py: Python<'_>, target: &Bound<'_, PyAny>, error: PyErr) -> 
     }
 }
 
+/// A `UserWarning` with `message`, pointing at the user's line that called Patch.
+pub fn warn(py: Python<'_>, message: &str) -> PyResult<()> {
+    let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+    let message = std::ffi::CString::new(message).unwrap_or_default();
+    PyErr::warn(py, &category, &message, 1)
+}
+
 /// A misuse of NEURON's section stack.
 pub fn section_access_error(py: Python<'_>, message: &str) -> PyErr {
     patch_error(py, "HocSectionAccessError", message)

@@ -356,10 +356,7 @@ impl PythonHocInterpreter {
                          the target: a receiver has no output flag, threshold, delay or \
                          weight there (nrn-patch 8 ignored them too). Pass weight= and delay="
                     );
-                    py.import("warnings")?.call_method1(
-                        "warn",
-                        (message, py.get_type::<pyo3::exceptions::PyUserWarning>(), 2),
-                    )?;
+                    crate::errors::warn(py, &message)?;
                 }
                 parallel::receive(&context, gid, target, weight, delay, threshold, attributes)
             }
@@ -479,10 +476,7 @@ impl PythonHocInterpreter {
                  continuerun runs until an absolute time; to run for a duration use \
                  p.continuerun(p.t + duration)"
             );
-            py.import("warnings")?.call_method1(
-                "warn",
-                (message, py.get_type::<pyo3::exceptions::PyUserWarning>(), 2),
-            )?;
+            crate::errors::warn(py, &message)?;
             return Ok(());
         }
         check_can_continue(py)?;

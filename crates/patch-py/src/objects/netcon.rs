@@ -120,10 +120,7 @@ impl NetCon {
                     let message = "this NetCon's source is already recorded into another \
                                    Vector (through another NetCon); NEURON records a source \
                                    into one Vector, so that one stops recording";
-                    py.import("warnings")?.call_method1(
-                        "warn",
-                        (message, py.get_type::<pyo3::exceptions::PyUserWarning>(), 2),
-                    )?;
+                    crate::errors::warn(py, &message)?;
                 }
                 vector
             }
