@@ -120,7 +120,7 @@ impl NetCon {
                     let message = "this NetCon's source is already recorded into another \
                                    Vector (through another NetCon); NEURON records a source \
                                    into one Vector, so that one stops recording";
-                    crate::errors::warn(py, &message)?;
+                    crate::errors::warn(py, message)?;
                 }
                 vector
             }
