@@ -9,6 +9,9 @@ interleaved. nrn-patch 8.0.2 runs from its own environment (it is also imported 
                p.NetCons of p.NetStim.many, and Collection.stimulate)
   parameters   n NetStim.interval writes on existing NetStims (+ Patch bulk)
   ring         a ring of n hh cells, recorded, run for 1,000 ms (total time)
+  cells        n ball-and-stick cells built the way NEURON's tutorial builds them, one
+               call at a time (`h` is NEURON's, or Patch's `p`): sections, connect,
+               L/diam/nseg, insert, per-segment mechanism parameters, an ExpSyn
 
 Usage: python benches/compare.py --nrn-patch-python PATH [--repetitions 5]
        [--json FILE] [--quick] [--only WORKLOAD ...]
@@ -62,6 +65,29 @@ for i in range(n):
 
 NETCONS_WITH_P = """
 keep = [p.NetCon(p.NetStim(), targets[i % 100], weight=0.01, delay=2) for i in range(n)]
+"""
+
+# NEURON's tutorial style, the same code for every variant: only `H` differs.
+BALL_AND_STICK = """
+H = h if variant == "plain" else p
+cells = []
+for i in range(n):
+    soma = H.Section(name=f"soma{i}")
+    dend = H.Section(name=f"dend{i}")
+    dend.connect(soma(1))
+    soma.L = soma.diam = 12.6157
+    dend.L, dend.diam, dend.nseg = 200, 1, 5
+    soma.insert("hh")
+    for seg in soma:
+        seg.hh.gnabar = 0.12
+        seg.hh.gkbar = 0.036
+    dend.insert("pas")
+    for seg in dend:
+        seg.pas.g = 0.001
+        seg.pas.e = -65
+    synapse = H.ExpSyn(dend(0.5))
+    synapse.tau = 2
+    cells.append((soma, dend, synapse))
 """
 
 PARAMETER_WRITES = """
@@ -120,6 +146,11 @@ keep = synapses[np.arange(n) % 100].stimulate(weight=0.01, delay=2)
         "Patch bulk": """
 stimuli.set("interval", values)
 """,
+    },
+    "cells": {
+        "plain": BALL_AND_STICK,
+        "nrn-patch 8.0.2": BALL_AND_STICK,
+        "Patch": BALL_AND_STICK,
     },
     "ring": {
         "plain": """
@@ -196,7 +227,13 @@ def main():
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--only", nargs="*", help="run only these workloads")
     arguments = parser.parse_args()
-    sizes = {"sections": 10_000, "netcons": 100_000, "parameters": 100_000, "ring": 1_000}
+    sizes = {
+        "sections": 10_000,
+        "netcons": 100_000,
+        "parameters": 100_000,
+        "cells": 2_000,
+        "ring": 1_000,
+    }
     if arguments.quick:
         sizes = {name: max(10, size // 100) for name, size in sizes.items()}
     if arguments.only:
