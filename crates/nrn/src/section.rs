@@ -8,6 +8,15 @@ use crate::{Neuron, NrnError, Result, SectionHandle, SymbolKind};
 const MAX_NSEG: i32 = 32767;
 
 impl Neuron {
+    /// Whether NEURON still has `section` (it was not deleted), without taking a reference.
+    ///
+    /// # Safety
+    /// `section` must point to a NEURON section kept in memory by a reference someone
+    /// holds for the duration of the call (a handle, or NEURON's Python object of it).
+    pub unsafe fn section_is_active(&self, section: NonNull<crate::ffi::Section>) -> bool {
+        unsafe { (self.api.nrn_section_is_active)(section.as_ptr()) }
+    }
+
     /// A new section, listed in `allsec()` like one made with HOC's `create`.
     pub fn new_section(&'static self, name: &str) -> Result<SectionHandle> {
         let name = c_string(name)?;

@@ -119,6 +119,30 @@ pub fn section_handle(section: &Bound<'_, PyAny>) -> PatchResult<SectionHandle> 
     public_section_handle(neuron, &section)
 }
 
+/// `Ok` while NEURON still has the section of `section` (an `nrn.Section`), else
+/// `DeletedSectionError`: [`section_handle`]'s check, without a reference taken and given
+/// back (each a guarded call into NEURON) where the section's pointer can be read.
+pub fn check_section_alive(section: &Bound<'_, PyAny>) -> PatchResult<()> {
+    let py = section.py();
+    let neuron = attach(py)?;
+    let readable = section.get_type().is(neuron_types(py)?.section.bind(py))
+        && use_internals()
+        && section_layout_verified(neuron, section)?;
+    // Read only from an `nrn.Section` whose layout was checked.
+    let raw = if readable {
+        NonNull::new(section_pointer(section))
+    } else {
+        None
+    };
+    match raw {
+        // SAFETY: the `nrn.Section` holds a reference on its section while `section`
+        // lives, which it does for this call.
+        Some(raw) if unsafe { neuron.section_is_active(raw) } => Ok(()),
+        Some(_) => Err(nrn::NrnError::DeletedSection.into()),
+        None => section_handle(section).map(drop),
+    }
+}
+
 /// `nrn.Section` objects are `{PyObject_HEAD; Section* sec_; ...}`: the pointer follows the
 /// header. Only read from objects of exactly that type.
 fn section_pointer(section: &Bound<'_, PyAny>) -> *mut nrn::ffi::Section {

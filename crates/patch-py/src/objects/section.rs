@@ -8,6 +8,7 @@ use super::netcon::{self, Settings};
 use super::neuron_types::{has_type, neuron_types};
 use super::registry::{call_unwrapped, unwrap, unwrap_args, unwrap_kwargs, wrap};
 use super::section_stack;
+use super::segment::Segment;
 use crate::capture::neuron_call;
 
 /// A NEURON section with Patch's sugar. Sections connected to each other, and the
@@ -20,7 +21,7 @@ pub struct Section {
 /// The NEURON section, refused with `DeletedSectionError` once NEURON deleted it.
 fn neuron_section<'py>(slf: &Bound<'py, Section>) -> PyResult<Bound<'py, PyAny>> {
     let section = slf.borrow().as_super().neuron_object(slf.py())?;
-    crate::convert::section_handle(&section)?;
+    crate::convert::check_section_alive(&section)?;
     Ok(section)
 }
 
@@ -100,7 +101,16 @@ impl Section {
                 "x={x} is outside the section: use a position from 0 to 1"
             )));
         }
-        wrap(neuron_section(slf)?.call1((x,))?)
+        Segment::of_section(neuron_section(slf)?.call1((x,))?, slf.as_any())
+    }
+
+    /// The section's segments (`nseg` of them), as Patch segments.
+    fn __iter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let segments = neuron_section(slf)?
+            .try_iter()?
+            .map(|segment| Segment::of_section(segment?, slf.as_any()))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyList::new(slf.py(), segments)?.try_iter()?.into_any())
     }
 
     /// Where point processes, NetCons and recordings go by default: the middle.

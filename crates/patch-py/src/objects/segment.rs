@@ -18,6 +18,19 @@ impl Segment {
         Ok(Bound::new(py, Segment::initializer(segment)?)?.into_any())
     }
 
+    /// Wraps an `nrn.Segment` of `section`, the Patch section it is known to belong to
+    /// (no need to ask NEURON which).
+    pub fn of_section<'py>(
+        segment: Bound<'py, PyAny>,
+        section: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let initializer =
+            PyClassInitializer::from(PythonHocObject::new(segment)).add_subclass(Segment {
+                section: Some(section.clone().unbind()),
+            });
+        Ok(Bound::new(section.py(), initializer)?.into_any())
+    }
+
     fn initializer(segment: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Segment>> {
         let section = wrap(segment.getattr(pyo3::intern!(segment.py(), "sec"))?)?;
         Ok(
