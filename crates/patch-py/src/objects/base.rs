@@ -180,16 +180,24 @@ fn typed<T>(result: PyResult<T>, neuron: &Bound<'_, PyAny>) -> PyResult<T> {
     result.map_err(|error| crate::errors::typed_neuron_error(neuron.py(), error, neuron))
 }
 
-/// A NEURON attribute as Patch hands it out; functions and methods run `guard` first.
-pub fn patch_attribute(value: Bound<'_, PyAny>, guard: Guard) -> PyResult<Bound<'_, PyAny>> {
+/// A NEURON attribute as Patch hands it out; functions and methods run their `guard`
+/// (asked only for them) first.
+pub fn patch_attribute(
+    value: Bound<'_, PyAny>,
+    guard: impl FnOnce() -> PyResult<Guard>,
+) -> PyResult<Bound<'_, PyAny>> {
     let py = value.py();
+    let callable = |value| -> PyResult<Bound<'_, PyAny>> {
+        Ok(Bound::new(py, HocCallable::new(value, guard()?))?.into_any())
+    };
     match neuron_kind(&value)? {
-        NeuronKind::Callable => Ok(Bound::new(py, HocCallable::new(value, guard))?.into_any()),
+        NeuronKind::Callable => callable(value),
         NeuronKind::Other
             if value.is_callable() && !value.is_instance_of::<pyo3::types::PyType>() =>
         {
-            Ok(Bound::new(py, HocCallable::new(value, guard))?.into_any())
+            callable(value)
         }
+        NeuronKind::Other => Ok(value),
         _ => wrap(value),
     }
 }
@@ -344,24 +352,41 @@ impl PythonHocObject {
         name: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
+        let text = name.to_str()?;
+        // Python's protocols probe dunder names (`__arc__`, `__array_interface__`): asked
+        // of NEURON only, and a miss costs no search for suggestions.
+        let dunder = text.starts_with("__") && text.ends_with("__");
         let this = slf.borrow();
         if let Some(value) = this.user_attribute(name)? {
             return Ok(value);
         }
-        if let Some(number) = this.number_without_python(name.to_str()?) {
+        if let Some(number) = (!dunder)
+            .then(|| this.number_without_python(text))
+            .flatten()
+        {
             return Ok(number.into_pyobject(py)?.into_any());
         }
         let neuron = this.neuron_object(py)?;
         drop(this);
-        match typed(neuron.getattr_opt(name), &neuron)? {
+        let found = typed(neuron.getattr_opt(name), &neuron)?;
+        if dunder && found.is_none() {
+            return Err(PyAttributeError::new_err(name.clone().unbind()));
+        }
+        match found {
             Some(value) if name.to_str()?.starts_with("_ref_") => {
                 super::pointer::Pointer::into_owner(slf.as_any(), value)
             }
-            Some(value) => {
-                let class = neuron.get_type().name()?;
-                let guard = super::guards::of_method(class.to_str()?, name.to_str()?);
-                patch_attribute(value, guard)
+            // Numbers are handed out as they are.
+            Some(value)
+                if value.is_exact_instance_of::<pyo3::types::PyFloat>()
+                    || value.is_instance_of::<pyo3::types::PyInt>() =>
+            {
+                Ok(value)
             }
+            Some(value) => patch_attribute(value, || {
+                let class = neuron.get_type().name()?;
+                Ok(super::guards::of_method(class.to_str()?, name.to_str()?))
+            }),
             None => Err(unknown_attribute(&neuron.str()?.to_string(), &neuron, name)),
         }
     }
