@@ -13,7 +13,7 @@ macro_rules! opaque {
         }
     )*};
 }
-opaque!(Symbol, Object, Section);
+opaque!(Symbol, Object, Section, Symlist, SymbolTableIterator);
 
 /// Values of `nrn_stack_type()` for the top of the HOC stack.
 pub mod stack {
@@ -58,6 +58,12 @@ function_table! {
     nrn_symbol_dataptr: fn(*const Symbol) -> *mut f64;
     nrn_symbol_is_array: fn(*const Symbol) -> bool;
     nrn_symbol_push: fn(*mut Symbol);
+    nrn_symbol_name: fn(*const Symbol) -> *const c_char;
+    nrn_global_symbol_table: fn() -> *mut Symlist;
+    nrn_symbol_table_iterator_new: fn(*mut Symlist) -> *mut SymbolTableIterator;
+    nrn_symbol_table_iterator_next: fn(*mut SymbolTableIterator) -> *mut Symbol;
+    nrn_symbol_table_iterator_done: fn(*mut SymbolTableIterator) -> c_int;
+    nrn_symbol_table_iterator_free: fn(*mut SymbolTableIterator);
 
     nrn_double_push: fn(f64);
     nrn_double_pop: fn() -> f64;
@@ -113,6 +119,9 @@ pub mod internal {
     pub const TREE_CHANGED: &[u8] = b"tree_changed\0";
     /// `int v_structure_change` in `libnrniv.so`: set when segments change likewise.
     pub const STRUCTURE_CHANGE: &[u8] = b"v_structure_change\0";
+    /// `int hoc_execerror_messages` in `libnrniv.so`: whether a HOC error prints its report
+    /// (NEURON sets it again after each error).
+    pub const EXECERROR_MESSAGES: &[u8] = b"hoc_execerror_messages\0";
     /// `Object** hoc_objpop()` in `libnrniv.so`: pops an object that may be NULLobject
     /// (`nrn_object_pop` dereferences it).
     pub const OBJPOP: &[u8] = b"_Z10hoc_objpopv\0";

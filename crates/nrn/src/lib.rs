@@ -22,6 +22,7 @@ pub mod mechanisms;
 mod netcon_ends;
 mod run;
 mod section;
+mod segment;
 mod symbols;
 
 pub use bulk::{NetConSpec, Source};
@@ -33,6 +34,7 @@ pub use library::{
     VERIFIED_RELEASES,
 };
 pub use netcon_ends::EndChecks;
+pub use segment::{DensityMechanism, RangeVariable, SegmentName};
 pub use symbols::SymbolKind;
 
 /// Defines `modl_reg`, the one symbol `libnrniv.so` expects its host executable to provide

@@ -81,6 +81,9 @@ pub struct Neuron {
     /// NEURON's flags of a pending structure rebuild (null when not exported).
     structure_flags: [*const c_int; 2],
     pub(crate) symbols: SymbolCache,
+    pub(crate) segment_names: crate::segment::SegmentNames,
+    /// NEURON's switch for printing HOC error reports (null when not exported).
+    pub(crate) execerror_messages: *mut c_int,
     pub(crate) kinds: SymbolKinds,
     conversions: Conversions,
     path: PathBuf,
@@ -231,6 +234,9 @@ impl Neuron {
             object_pop,
             structure_flags,
             symbols: SymbolCache::default(),
+            segment_names: Default::default(),
+            execerror_messages: optional_symbol(&library, ffi::internal::EXECERROR_MESSAGES)
+                .cast::<c_int>(),
             kinds,
             conversions,
             path: path.to_owned(),

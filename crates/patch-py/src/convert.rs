@@ -123,6 +123,18 @@ pub fn section_handle(section: &Bound<'_, PyAny>) -> PatchResult<SectionHandle> 
 /// `DeletedSectionError`: [`section_handle`]'s check, without a reference taken and given
 /// back (each a guarded call into NEURON) where the section's pointer can be read.
 pub fn check_section_alive(section: &Bound<'_, PyAny>) -> PatchResult<()> {
+    match live_section_pointer(section)? {
+        Some(_) => Ok(()),
+        None => section_handle(section).map(drop),
+    }
+}
+
+/// NEURON's section of `section` (an `nrn.Section`), read from the object, valid while
+/// `section` lives; `DeletedSectionError` once NEURON deleted it; `None` where the object
+/// cannot be read (then only [`section_handle`] can tell).
+pub fn live_section_pointer(
+    section: &Bound<'_, PyAny>,
+) -> PatchResult<Option<NonNull<nrn::ffi::Section>>> {
     let py = section.py();
     let neuron = attach(py)?;
     let readable = section.get_type().is(neuron_types(py)?.section.bind(py))
@@ -137,9 +149,9 @@ pub fn check_section_alive(section: &Bound<'_, PyAny>) -> PatchResult<()> {
     match raw {
         // SAFETY: the `nrn.Section` holds a reference on its section while `section`
         // lives, which it does for this call.
-        Some(raw) if unsafe { neuron.section_is_active(raw) } => Ok(()),
+        Some(raw) if unsafe { neuron.section_is_active(raw) } => Ok(Some(raw)),
         Some(_) => Err(nrn::NrnError::DeletedSection.into()),
-        None => section_handle(section).map(drop),
+        None => Ok(None),
     }
 }
 

@@ -121,7 +121,11 @@ pub fn is_density_mechanism(name_or_obj: &Bound<'_, PyAny>) -> PyResult<bool> {
         },
         Err(_) => name_or_obj.clone(),
     };
-    Ok(object.is_instance(&mechanism)? || object.is_instance(&density_mechanism)?)
+    Ok(
+        object.is_instance_of::<crate::objects::segment::Mechanism>()
+            || object.is_instance(&mechanism)?
+            || object.is_instance(&density_mechanism)?,
+    )
 }
 
 /// Raises `NotConnectableError` unless `obj` can take part in a connection.

@@ -48,6 +48,7 @@ fn _patch(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<objects::callable::HocCallable>()?;
     module.add_class::<objects::section::Section>()?;
     module.add_class::<objects::segment::Segment>()?;
+    module.add_class::<objects::segment::Mechanism>()?;
     module.add_class::<objects::section_ref::SectionRef>()?;
     module.add_class::<objects::section_stack::PushedSection>()?;
     module.add_class::<objects::point_process::PointProcess>()?;

@@ -54,6 +54,19 @@ impl PythonHocObject {
         PythonHocObject::holding(NeuronRef::neuron(handle, true))
     }
 
+    /// A wrapper whose NEURON Python object is made from `recipe` when first needed.
+    pub fn of_recipe(recipe: super::neuron_ref::Recipe) -> PythonHocObject {
+        PythonHocObject::holding(NeuronRef::recipe(recipe))
+    }
+
+    /// `action` on the recipe, while NEURON's Python object is not made yet.
+    pub fn with_recipe<T>(
+        &self,
+        action: impl FnOnce(&super::neuron_ref::Recipe) -> T,
+    ) -> Option<T> {
+        self.neuron.with_recipe(action)
+    }
+
     fn holding(neuron: NeuronRef) -> PythonHocObject {
         PythonHocObject {
             neuron,
@@ -394,7 +407,7 @@ impl PythonHocObject {
     /// NEURON's attributes are set on NEURON's object. Other names become the user's own
     /// attributes (BSB and glia keep theirs on sections and point processes), except names
     /// that look like a typo of one of NEURON's (`clamp.ampl`), which are refused.
-    fn __setattr__(
+    pub fn __setattr__(
         slf: &Bound<'_, Self>,
         name: &Bound<'_, PyString>,
         value: &Bound<'_, PyAny>,
@@ -439,7 +452,7 @@ impl PythonHocObject {
         slf.borrow_mut().user_attributes(py).set_item(name, value)
     }
 
-    fn __delattr__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<()> {
+    pub fn __delattr__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<()> {
         let py = slf.py();
         if let Some(attributes) = &slf.borrow().attributes {
             let attributes = attributes.bind(py);

@@ -3,7 +3,9 @@
 //! NEURON's Python object for a HOC object costs 96 bytes. A wrapper of an object Patch
 //! made itself (a point process, a NetCon) starts with NEURON's own Object instead and
 //! makes the Python object the first time someone needs it; per connection, that is the
-//! difference between using more memory than plain NEURON and using less.
+//! difference between using more memory than plain NEURON and using less. A segment or a
+//! mechanism on a segment starts as the recipe for NEURON's object (the section and `x`),
+//! which is all Patch's fast paths need.
 
 use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
@@ -12,6 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use nrn::{Neuron, ObjectHandle};
 use pyo3::exceptions::PyReferenceError;
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 use pyo3::{PyTraverseError, PyVisit};
 
 /// Set in the word when it holds a NEURON `Object*`. Python objects and NEURON objects
@@ -19,7 +22,30 @@ use pyo3::{PyTraverseError, PyVisit};
 const NEURON_OBJECT: usize = 1;
 /// Set when the object can have events in NEURON's queue (point processes, NetCons).
 const HAS_EVENTS: usize = 2;
-const FLAGS: usize = NEURON_OBJECT | HAS_EVENTS;
+/// Set when the word holds a boxed [`Recipe`] (8-byte aligned too).
+const RECIPE: usize = 4;
+const FLAGS: usize = NEURON_OBJECT | HAS_EVENTS | RECIPE;
+
+/// How to make NEURON's Python object when it is first needed.
+pub enum Recipe {
+    /// `section(x)`: the segment at `x` of NEURON's `section`.
+    Segment { section: Py<PyAny>, x: f64 },
+    /// `of.name`: a mechanism of the Patch segment `of`.
+    Attribute { of: Py<PyAny>, name: Py<PyString> },
+}
+
+impl Recipe {
+    fn make<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self {
+            Recipe::Segment { section, x } => {
+                let section = section.bind(py);
+                crate::convert::check_section_alive(section)?;
+                section.call1((*x,))
+            }
+            Recipe::Attribute { of, name } => of.bind(py).getattr(name.bind(py)),
+        }
+    }
+}
 
 /// Nothing (cleared), a Python object, or a NEURON Object, each with one reference owned;
 /// and whether the object can have events in NEURON's queue. Only touched with the GIL
@@ -31,6 +57,7 @@ enum Held {
     Nothing,
     Python(*mut pyo3::ffi::PyObject),
     Neuron(NonNull<nrn::ffi::Object>),
+    Recipe(NonNull<Recipe>),
 }
 
 impl NeuronRef {
@@ -45,8 +72,16 @@ impl NeuronRef {
         )
     }
 
+    pub fn recipe(recipe: Recipe) -> NeuronRef {
+        let boxed = Box::into_raw(Box::new(recipe)) as usize;
+        NeuronRef(AtomicUsize::new(boxed | RECIPE))
+    }
+
     fn word(pointer: usize, has_events: bool) -> NeuronRef {
-        debug_assert!(pointer & HAS_EVENTS == 0, "objects are 8-byte aligned");
+        debug_assert!(
+            pointer & (HAS_EVENTS | RECIPE) == 0,
+            "objects are 8-byte aligned"
+        );
         NeuronRef(AtomicUsize::new(
             pointer | if has_events { HAS_EVENTS } else { 0 },
         ))
@@ -68,6 +103,8 @@ impl NeuronRef {
                 let handle = ManuallyDrop::new(owned_handle(object));
                 crate::convert::python_object(py, &handle)?
             }
+            // SAFETY: the box is ours until the word changes, and the GIL is held.
+            Held::Recipe(recipe) => unsafe { recipe.as_ref() }.make(py)?,
         };
         // Making the Python object can run Python code; keep whichever was made first.
         match self.0.compare_exchange(
@@ -78,8 +115,11 @@ impl NeuronRef {
         ) {
             Ok(_) => {
                 let made = made.unbind().into_ptr();
-                if let Held::Neuron(object) = decode(word) {
-                    drop(owned_handle(object));
+                match decode(word) {
+                    Held::Neuron(object) => drop(owned_handle(object)),
+                    // SAFETY: the word no longer names the box, which was ours.
+                    Held::Recipe(recipe) => drop(unsafe { Box::from_raw(recipe.as_ptr()) }),
+                    _ => {}
                 }
                 Ok(unsafe { Bound::from_borrowed_ptr(py, made) })
             }
@@ -91,6 +131,15 @@ impl NeuronRef {
     pub fn with_neuron<T>(&self, action: impl FnOnce(&ObjectHandle) -> T) -> Option<T> {
         match self.held() {
             Held::Neuron(object) => Some(action(&ManuallyDrop::new(owned_handle(object)))),
+            _ => None,
+        }
+    }
+
+    /// `action` on the recipe, while NEURON's Python object is not made yet.
+    pub fn with_recipe<T>(&self, action: impl FnOnce(&Recipe) -> T) -> Option<T> {
+        match self.held() {
+            // SAFETY: the box lives while the word names it; the GIL is held.
+            Held::Recipe(recipe) => Some(action(unsafe { recipe.as_ref() })),
             _ => None,
         }
     }
@@ -121,13 +170,29 @@ impl NeuronRef {
                 true
             }
             Held::Neuron(object) => owned_handle(object).release(),
+            Held::Recipe(recipe) => {
+                // SAFETY: the word named the box, which was ours.
+                Python::attach(|_| drop(unsafe { Box::from_raw(recipe.as_ptr()) }));
+                false
+            }
         };
         freed && word & HAS_EVENTS != 0
     }
 
     pub fn visit(&self, visit: &PyVisit<'_>) -> Result<(), PyTraverseError> {
-        let Held::Python(object) = self.held() else {
-            return Ok(());
+        let object = match self.held() {
+            Held::Python(object) => object,
+            // SAFETY: the box lives while the word names it; traversal holds the GIL.
+            Held::Recipe(recipe) => {
+                return match unsafe { recipe.as_ref() } {
+                    Recipe::Segment { section, .. } => visit.call(section),
+                    Recipe::Attribute { of, name } => {
+                        visit.call(of)?;
+                        visit.call(name)
+                    }
+                }
+            }
+            _ => return Ok(()),
         };
         // Traversal runs with the GIL held; the reference stays ours.
         let py = unsafe { Python::assume_attached() };
@@ -146,6 +211,8 @@ fn decode(word: usize) -> Held {
     let pointer = word & !FLAGS;
     if pointer == 0 {
         Held::Nothing
+    } else if word & RECIPE != 0 {
+        Held::Recipe(unsafe { NonNull::new_unchecked(pointer as *mut Recipe) })
     } else if word & NEURON_OBJECT != 0 {
         Held::Neuron(unsafe { NonNull::new_unchecked(pointer as *mut _) })
     } else {

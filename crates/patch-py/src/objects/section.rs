@@ -101,14 +101,21 @@ impl Section {
                 "x={x} is outside the section: use a position from 0 to 1"
             )));
         }
-        Segment::of_section(neuron_section(slf)?.call1((x,))?, slf.as_any())
+        Segment::at(slf.as_any(), neuron_section(slf)?, x)
     }
 
     /// The section's segments (`nseg` of them), as Patch segments.
     fn __iter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let segments = neuron_section(slf)?
-            .try_iter()?
-            .map(|segment| Segment::of_section(segment?, slf.as_any()))
+        let section = neuron_section(slf)?;
+        let count: u32 = section
+            .getattr(pyo3::intern!(slf.py(), "nseg"))?
+            .extract()?;
+        // NEURON's segments are the centres of `nseg` equal parts.
+        let segments = (0..count)
+            .map(|index| {
+                let x = (f64::from(index) + 0.5) / f64::from(count);
+                Segment::at(slf.as_any(), section.clone(), x)
+            })
             .collect::<PyResult<Vec<_>>>()?;
         Ok(PyList::new(slf.py(), segments)?.try_iter()?.into_any())
     }

@@ -1,7 +1,17 @@
+//! Segments and the mechanisms on them. Both start as a recipe (a section and `x`) and
+//! read and write one-number range variables (`seg.v`, `seg.g_pas`, `seg.pas.g`) through
+//! the Rust core; NEURON's Python objects are made only for anything else.
+
+use std::ptr::NonNull;
+
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 use pyo3::{PyTraverseError, PyVisit};
 
+use nrn::{Neuron, SegmentName};
+
 use super::base::PythonHocObject;
+use super::neuron_ref::Recipe;
 use super::registry::wrap;
 
 /// A segment: the point `x` of a section. Equal to (and hashing like) every other
@@ -18,14 +28,19 @@ impl Segment {
         Ok(Bound::new(py, Segment::initializer(segment)?)?.into_any())
     }
 
-    /// Wraps an `nrn.Segment` of `section`, the Patch section it is known to belong to
-    /// (no need to ask NEURON which).
-    pub fn of_section<'py>(
-        segment: Bound<'py, PyAny>,
+    /// The segment at `x` of `section`, a Patch section whose NEURON section is
+    /// `neuron_section`; NEURON's Python object for the segment is made when needed.
+    pub fn at<'py>(
         section: &Bound<'py, PyAny>,
+        neuron_section: Bound<'py, PyAny>,
+        x: f64,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let initializer =
-            PyClassInitializer::from(PythonHocObject::new(segment)).add_subclass(Segment {
+        let recipe = Recipe::Segment {
+            section: neuron_section.unbind(),
+            x,
+        };
+        let initializer = PyClassInitializer::from(PythonHocObject::of_recipe(recipe))
+            .add_subclass(Segment {
                 section: Some(section.clone().unbind()),
             });
         Ok(Bound::new(section.py(), initializer)?.into_any())
@@ -39,6 +54,45 @@ impl Segment {
             }),
         )
     }
+
+    /// NEURON's section and `x`, while NEURON's Python object for this segment is not made
+    /// (after that, `x` may have been changed through it).
+    fn place(slf: &Bound<'_, Self>) -> PyResult<Option<(NonNull<nrn::ffi::Section>, f64)>> {
+        let py = slf.py();
+        let found = slf.as_super().borrow().with_recipe(|recipe| match recipe {
+            Recipe::Segment { section, x } => Some(
+                crate::convert::live_section_pointer(section.bind(py))
+                    .map(|pointer| pointer.map(|pointer| (pointer, *x))),
+            ),
+            Recipe::Attribute { .. } => None,
+        });
+        Ok(found.flatten().transpose()?.flatten())
+    }
+}
+
+/// NEURON, for the fast paths (none in a process that did not attach it).
+fn neuron() -> Option<&'static Neuron> {
+    // SAFETY: only called with the GIL held (from methods of pyclasses), which
+    // serialises Patch's calls into NEURON.
+    unsafe { Neuron::get_serialized() }
+}
+
+/// Python's own attribute lookup (class attributes, then a failure that PyO3 hands to
+/// `__getattr__`).
+fn generic_attribute<'py>(
+    object: &Bound<'py, PyAny>,
+    name: &Bound<'py, PyString>,
+) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: both pointers are live objects held by the caller; the GIL is held.
+    let found = unsafe { pyo3::ffi::PyObject_GenericGetAttr(object.as_ptr(), name.as_ptr()) };
+    unsafe { Bound::from_owned_ptr_or_err(object.py(), found) }
+}
+
+/// A plain number as NEURON's Python would take it (anything else goes to NEURON).
+fn plain_number(value: &Bound<'_, PyAny>) -> Option<f64> {
+    let exact = value.is_exact_instance_of::<pyo3::types::PyFloat>()
+        || value.is_exact_instance_of::<pyo3::types::PyInt>();
+    exact.then(|| value.extract().ok()).flatten()
 }
 
 #[pymethods]
@@ -46,6 +100,63 @@ impl Segment {
     #[new]
     fn py_new(neuron: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Segment>> {
         Segment::initializer(super::registry::unwrap(&neuron)?)
+    }
+
+    /// Range variables and mechanisms through the Rust core; everything else as
+    /// `PythonHocObject` answers it.
+    fn __getattribute__<'py>(
+        slf: &Bound<'py, Self>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        if let (Some(neuron), Some((section, x))) = (neuron(), Segment::place(slf)?) {
+            match neuron.segment_name(name.to_str()?) {
+                SegmentName::Variable(variable) => {
+                    // SAFETY: the segment's recipe holds NEURON's section object.
+                    if let Some(value) = unsafe { neuron.segment_value(section, x, variable) } {
+                        return Ok(value.into_pyobject(py)?.into_any());
+                    }
+                }
+                SegmentName::Mechanism(mechanism) => {
+                    // SAFETY: as above.
+                    if unsafe { neuron.has_mechanism(section, x, mechanism) } {
+                        return Mechanism::on(slf, name);
+                    }
+                }
+                SegmentName::Other => {}
+            }
+        }
+        generic_attribute(slf.as_any(), name)
+    }
+
+    /// What Python's own lookup does not find, as `PythonHocObject` answers it.
+    fn __getattr__<'py>(
+        slf: &Bound<'py, Self>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        PythonHocObject::__getattr__(slf.as_super(), name)
+    }
+
+    fn __setattr__(
+        slf: &Bound<'_, Self>,
+        name: &Bound<'_, PyString>,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        if let (Some(neuron), Some(number)) = (neuron(), plain_number(value)) {
+            if let SegmentName::Variable(variable) = neuron.segment_name(name.to_str()?) {
+                if let Some((section, x)) = Segment::place(slf)? {
+                    // SAFETY: the segment's recipe holds NEURON's section object.
+                    if unsafe { neuron.set_segment_value(section, x, variable, number) } {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        PythonHocObject::__setattr__(slf.as_super(), name, value)
+    }
+
+    fn __delattr__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<()> {
+        PythonHocObject::__delattr__(slf.as_super(), name)
     }
 
     /// The Patch section this segment belongs to.
@@ -80,5 +191,112 @@ impl Segment {
 
     fn __clear__(&mut self) {
         self.section = None;
+    }
+}
+
+/// A density mechanism at a segment (`seg.hh`): its one-number variables (`seg.hh.gnabar`)
+/// are read and written through the Rust core; everything else (`name()`, iteration,
+/// `_ref_` pointers) through NEURON's `nrn.Mechanism`, made when first needed.
+#[pyclass(module = "patch.objects", extends = PythonHocObject)]
+pub struct Mechanism {
+    segment: Option<Py<Segment>>,
+    name: Option<Py<PyString>>,
+}
+
+impl Mechanism {
+    fn on<'py>(
+        segment: &Bound<'py, Segment>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let recipe = Recipe::Attribute {
+            of: segment.clone().into_any().unbind(),
+            name: name.clone().unbind(),
+        };
+        let initializer = PyClassInitializer::from(PythonHocObject::of_recipe(recipe))
+            .add_subclass(Mechanism {
+                segment: Some(segment.clone().unbind()),
+                name: Some(name.clone().unbind()),
+            });
+        Ok(Bound::new(segment.py(), initializer)?.into_any())
+    }
+
+    /// Where this mechanism's variable `variable` is, for the fast path.
+    fn variable_place(
+        slf: &Bound<'_, Self>,
+        variable: &Bound<'_, PyString>,
+    ) -> PyResult<Option<(NonNull<nrn::ffi::Section>, f64, nrn::RangeVariable)>> {
+        let py = slf.py();
+        let this = slf.borrow();
+        let (Some(neuron), Some(segment), Some(name)) = (neuron(), &this.segment, &this.name)
+        else {
+            return Ok(None);
+        };
+        let Some(variable) = neuron.mechanism_variable(name.bind(py).to_str()?, variable.to_str()?)
+        else {
+            return Ok(None);
+        };
+        let place = Segment::place(segment.bind(py))?;
+        Ok(place.map(|(section, x)| (section, x, variable)))
+    }
+}
+
+#[pymethods]
+impl Mechanism {
+    fn __getattribute__<'py>(
+        slf: &Bound<'py, Self>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        if let (Some(neuron), Some((section, x, variable))) =
+            (neuron(), Mechanism::variable_place(slf, name)?)
+        {
+            // SAFETY: the segment's recipe holds NEURON's section object.
+            if let Some(value) = unsafe { neuron.segment_value(section, x, variable) } {
+                return Ok(value.into_pyobject(py)?.into_any());
+            }
+        }
+        generic_attribute(slf.as_any(), name)
+    }
+
+    /// What Python's own lookup does not find, as `PythonHocObject` answers it.
+    fn __getattr__<'py>(
+        slf: &Bound<'py, Self>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        PythonHocObject::__getattr__(slf.as_super(), name)
+    }
+
+    /// Variables are set in NEURON; names NEURON's mechanism does not have are refused
+    /// as NEURON refuses them (a mechanism on a segment is a view, not a place for yours).
+    fn __setattr__(
+        slf: &Bound<'_, Self>,
+        name: &Bound<'_, PyString>,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        if let (Some(neuron), Some(number)) = (neuron(), plain_number(value)) {
+            if let Some((section, x, variable)) = Mechanism::variable_place(slf, name)? {
+                // SAFETY: the segment's recipe holds NEURON's section object.
+                if unsafe { neuron.set_segment_value(section, x, variable, number) } {
+                    return Ok(());
+                }
+            }
+        }
+        let neuron = slf.as_super().borrow().neuron_object(slf.py())?;
+        neuron.setattr(name, super::registry::unwrap(value)?)
+    }
+
+    fn __delattr__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<()> {
+        let neuron = slf.as_super().borrow().neuron_object(slf.py())?;
+        neuron.delattr(name)
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.segment)?;
+        visit.call(&self.name)
+    }
+
+    fn __clear__(&mut self) {
+        self.segment = None;
+        self.name = None;
     }
 }
