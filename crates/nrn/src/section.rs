@@ -120,7 +120,31 @@ impl Neuron {
             ));
         }
         let (child, parent) = (child.live_ptr()?, parent.live_ptr()?);
-        self.guarded(|api| unsafe { (api.nrn_section_connect)(child, 0.0, parent, parent_x) })
+        // SAFETY: both handles hold their section.
+        unsafe {
+            self.connect_sections(
+                NonNull::new_unchecked(child),
+                NonNull::new_unchecked(parent),
+                parent_x,
+            )
+        }
+    }
+
+    /// Attaches `child`'s 0 end to `parent` at `parent_x`, as NEURON's Python
+    /// `child.connect(parent(parent_x))` does.
+    ///
+    /// # Safety
+    /// Both must be live NEURON sections kept in memory for the call.
+    pub unsafe fn connect_sections(
+        &self,
+        child: NonNull<crate::ffi::Section>,
+        parent: NonNull<crate::ffi::Section>,
+        parent_x: f64,
+    ) -> Result<()> {
+        check_location(parent_x)?;
+        self.guarded(|api| unsafe {
+            (api.nrn_section_connect)(child.as_ptr(), 0.0, parent.as_ptr(), parent_x);
+        })
     }
 
     /// Makes `section` the currently accessed section until [`pop_section`](Self::pop_section).

@@ -8,10 +8,11 @@
 //! (`diam`, extracellular, POINTERs, arrays, RANDOM variables, ion variables, the 0 and
 //! 1 ends) answers [`SegmentName::Other`], and callers go through NEURON's Python objects.
 
-use std::collections::HashMap;
 use std::ffi::{c_int, CStr};
 use std::ptr::NonNull;
 use std::sync::Mutex;
+
+use rustc_hash::FxHashMap;
 
 use crate::ffi::Section;
 use crate::symbols::SymbolPtr;
@@ -53,41 +54,60 @@ pub enum SegmentName {
 }
 
 /// What names mean on segments, learnt once per name (misses too: looking a name up in
-/// NEURON is a linear scan).
+/// NEURON is a linear scan); and the variables of mechanisms by mechanism, then short name.
 #[derive(Default)]
-pub(crate) struct SegmentNames(Mutex<HashMap<String, SegmentName>>);
+pub(crate) struct SegmentNames(Mutex<Names>);
+
+#[derive(Default)]
+struct Names {
+    on_segments: FxHashMap<String, SegmentName>,
+    of_mechanisms: FxHashMap<String, FxHashMap<String, Option<RangeVariable>>>,
+}
 
 impl Neuron {
     /// What `name` means on a segment.
     pub fn segment_name(&self, name: &str) -> SegmentName {
-        let mut known = self
-            .segment_names
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(meaning) = known.get(name) {
+        if let Some(meaning) = self.names().on_segments.get(name) {
             return *meaning;
         }
+        // Classified without the lock held: classifying takes the symbol cache's.
         let meaning = self.classify_segment_name(name);
-        known.insert(name.to_string(), meaning);
+        self.names().on_segments.insert(name.to_string(), meaning);
         meaning
     }
 
-    /// Forgets what names mean: loading mechanisms gives names new meanings.
-    pub fn forget_segment_names(&self) {
+    fn names(&self) -> std::sync::MutexGuard<'_, Names> {
         self.segment_names
             .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
+    }
+
+    /// Forgets what names mean: loading mechanisms gives names new meanings.
+    pub fn forget_segment_names(&self) {
+        *self.names() = Names::default();
     }
 
     /// The variable `variable` of `mechanism` (`g` of `pas` is `g_pas`).
     pub fn mechanism_variable(&self, mechanism: &str, variable: &str) -> Option<RangeVariable> {
-        match self.segment_name(&format!("{variable}_{mechanism}")) {
+        let known = self
+            .names()
+            .of_mechanisms
+            .get(mechanism)
+            .and_then(|variables| variables.get(variable).copied());
+        if let Some(found) = known {
+            return found;
+        }
+        let found = match self.segment_name(&format!("{variable}_{mechanism}")) {
             SegmentName::Variable(found) => Some(found),
             _ => None,
-        }
+        };
+        self.names()
+            .of_mechanisms
+            .entry(mechanism.to_string())
+            .or_default()
+            .insert(variable.to_string(), found);
+        found
     }
 
     /// `variable` at `x` of `section`, if NEURON has it there: a mechanism that is not
@@ -104,8 +124,12 @@ impl Neuron {
         if !inside(x) {
             return None;
         }
-        self.quietly(|api| unsafe { (api.nrn_rangevar_get)(variable.0 .0, section.as_ptr(), x) })
-            .ok()
+        self.quietly(|neuron| {
+            neuron.guarded(|api| unsafe {
+                (api.nrn_rangevar_get)(variable.0 .0, section.as_ptr(), x)
+            })
+        })
+        .ok()
     }
 
     /// Sets `variable` at `x` of `section`; whether it did (see
@@ -122,8 +146,10 @@ impl Neuron {
     ) -> bool {
         inside(x)
             && self
-                .quietly(|api| unsafe {
-                    (api.nrn_rangevar_set)(variable.0 .0, section.as_ptr(), x, value);
+                .quietly(|neuron| {
+                    neuron.guarded(|api| unsafe {
+                        (api.nrn_rangevar_set)(variable.0 .0, section.as_ptr(), x, value);
+                    })
                 })
                 .is_ok()
     }
@@ -141,9 +167,10 @@ impl Neuron {
         unsafe { self.segment_value(section, x, mechanism.probe) }.is_some()
     }
 
-    /// [`guarded`](Self::guarded), with NEURON's printed error report switched off: the
-    /// caller has another way to answer, so a failure is no error of the user's.
-    fn quietly<R>(&self, body: impl FnOnce(&crate::ffi::Api) -> R) -> Result<R> {
+    /// Runs `body` with NEURON's printed error reports switched off: for callers that have
+    /// another way to answer when NEURON refuses (a failure is then no error of the
+    /// user's, and must not print one).
+    pub fn quietly<R>(&self, body: impl FnOnce(&Neuron) -> Result<R>) -> Result<R> {
         let Some(messages) = NonNull::new(self.execerror_messages) else {
             // Without the switch, refuse rather than print: callers take the other way.
             return Err(crate::NrnError::Hoc(
@@ -153,7 +180,7 @@ impl Neuron {
         // SAFETY: NEURON's `int hoc_execerror_messages`, touched only by NEURON's thread,
         // which this is (calls into NEURON are serialised).
         let saved = unsafe { messages.as_ptr().replace(0) };
-        let result = self.guarded(body);
+        let result = body(self);
         unsafe { messages.as_ptr().write(saved) };
         result
     }

@@ -316,6 +316,27 @@ fn check_geometry(
     }
 }
 
+/// Sets NEURON's attribute `name` of `neuron`; false when NEURON has no such attribute.
+pub fn set_on_neuron(
+    neuron: &Bound<'_, PyAny>,
+    name: &Bound<'_, PyString>,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<bool> {
+    let py = neuron.py();
+    check_geometry(neuron, name, value)?;
+    match crate::errors::with_stray_error(py, neuron.setattr(name, unwrap(value)?)) {
+        Ok(()) => Ok(true),
+        // NEURON answers unknown names with AttributeError or LookupError.
+        Err(error)
+            if error.is_instance_of::<pyo3::exceptions::PyAttributeError>(py)
+                || error.is_instance_of::<pyo3::exceptions::PyLookupError>(py) =>
+        {
+            Ok(false)
+        }
+        Err(error) => Err(crate::errors::typed_neuron_error(py, error, neuron)),
+    }
+}
+
 fn is_patch_class(class: &Bound<'_, pyo3::types::PyType>) -> PyResult<bool> {
     let module = class.getattr(pyo3::intern!(class.py(), "__module__"))?;
     Ok(module
@@ -431,14 +452,8 @@ impl PythonHocObject {
             return Ok(());
         }
         let neuron = slf.borrow().neuron_object(py)?;
-        check_geometry(&neuron, name, value)?;
-        match crate::errors::with_stray_error(py, neuron.setattr(name, unwrap(value)?)) {
-            Ok(()) => return Ok(()),
-            // NEURON answers unknown names with AttributeError or LookupError.
-            Err(error)
-                if error.is_instance_of::<pyo3::exceptions::PyAttributeError>(py)
-                    || error.is_instance_of::<pyo3::exceptions::PyLookupError>(py) => {}
-            Err(error) => return Err(crate::errors::typed_neuron_error(py, error, &neuron)),
+        if set_on_neuron(&neuron, name, value)? {
+            return Ok(());
         }
         if !is_patch_class(&class)? {
             // A Python subclass: its own attributes go where Python keeps them.

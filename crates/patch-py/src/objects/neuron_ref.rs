@@ -166,13 +166,16 @@ impl NeuronRef {
         let freed = match decode(word) {
             Held::Nothing => return false,
             Held::Python(object) => {
-                Python::attach(|py| drop(unsafe { Bound::from_owned_ptr(py, object) }));
+                // SAFETY: the word is only touched with the GIL held.
+                let py = unsafe { Python::assume_attached() };
+                drop(unsafe { Bound::from_owned_ptr(py, object) });
                 true
             }
             Held::Neuron(object) => owned_handle(object).release(),
             Held::Recipe(recipe) => {
-                // SAFETY: the word named the box, which was ours.
-                Python::attach(|_| drop(unsafe { Box::from_raw(recipe.as_ptr()) }));
+                // SAFETY: the word named the box, which was ours; the GIL is held (as
+                // above), which dropping its Python objects needs.
+                drop(unsafe { Box::from_raw(recipe.as_ptr()) });
                 false
             }
         };

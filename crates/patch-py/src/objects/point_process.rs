@@ -211,10 +211,20 @@ fn new_point_process_directly<'py>(
             .map_err(crate::errors::PatchErr::from)?;
         (made.pop(), None)
     } else {
-        let segment = located_segment(target)?;
-        let section = wrap(segment.getattr(pyo3::intern!(py, "sec"))?)?;
-        let x: f64 = segment.getattr(pyo3::intern!(py, "x"))?.extract()?;
-        let handle = crate::convert::section_handle(&section)?;
+        let (handle, x, section) = match super::segment::segment_place(target)? {
+            // SAFETY: the segment holds NEURON's section object for the call.
+            Some((pointer, x, section)) => (
+                unsafe { nrn::SectionHandle::from_borrowed(neuron, pointer) },
+                x,
+                section,
+            ),
+            None => {
+                let segment = located_segment(target)?;
+                let section = wrap(segment.getattr(pyo3::intern!(py, "sec"))?)?;
+                let x: f64 = segment.getattr(pyo3::intern!(py, "x"))?.extract()?;
+                (crate::convert::section_handle(&section)?, x, section)
+            }
+        };
         let mut made = neuron
             .new_point_processes(class, &[(&handle, x)])
             .map_err(crate::errors::PatchErr::from)?;

@@ -1,6 +1,6 @@
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use super::base::PythonHocObject;
@@ -46,6 +46,31 @@ pub fn keep_new_process(section: &Bound<'_, PyAny>, process: &Bound<'_, PyAny>) 
 }
 
 impl Section {
+    /// `child.connect(parent(x))` through the Rust core, for a Patch segment not made in
+    /// NEURON's Python yet; whether it did (if not, NEURON's Python does it, or says what is
+    /// wrong).
+    fn connect_directly(child: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let (Some(neuron), Some((parent, x, parent_section))) = (
+            crate::objects::segment::neuron(),
+            super::segment::segment_place(target)?,
+        ) else {
+            return Ok(false);
+        };
+        let Some(child_pointer) = crate::convert::live_section_pointer(&neuron_section(child)?)?
+        else {
+            return Ok(false);
+        };
+        // SAFETY: the wrappers hold both sections' NEURON objects for the call.
+        let connected = child_pointer != parent
+            && neuron
+                .quietly(|neuron| unsafe { neuron.connect_sections(child_pointer, parent, x) })
+                .is_ok();
+        if connected {
+            keep_each_other(child.as_any(), &parent_section)?;
+        }
+        Ok(connected)
+    }
+
     /// A new NEURON section (named, visible to HOC) and its Patch wrapper.
     pub fn create<'py>(
         py: Python<'py>,
@@ -69,8 +94,56 @@ impl Section {
     }
 }
 
+/// NEURON's own numbers of every section, and range variables: read and set on NEURON's
+/// section directly (not first looked for among Patch's and the user's attributes).
+fn is_neuron_number(name: &str) -> bool {
+    matches!(name, "L" | "diam" | "nseg" | "Ra" | "cm" | "rallbranch")
+        || super::segment::neuron().is_some_and(|neuron| {
+            matches!(neuron.segment_name(name), nrn::SegmentName::Variable(_))
+        })
+}
+
 #[pymethods]
 impl Section {
+    fn __getattribute__<'py>(
+        slf: &Bound<'py, Self>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if slf.is_exact_instance_of::<Section>() && is_neuron_number(name.to_str()?) {
+            // NEURON's refusal (a mechanism not inserted) is worded below, as for any name.
+            if let Ok(value) = neuron_section(slf)?.getattr(name) {
+                return Ok(value);
+            }
+        }
+        super::segment::generic_attribute(slf.as_any(), name)
+    }
+
+    /// What Python's own lookup does not find, as `PythonHocObject` answers it.
+    fn __getattr__<'py>(
+        slf: &Bound<'py, Self>,
+        name: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        PythonHocObject::__getattr__(slf.as_super(), name)
+    }
+
+    fn __setattr__(
+        slf: &Bound<'_, Self>,
+        name: &Bound<'_, PyString>,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        if slf.is_exact_instance_of::<Section>()
+            && is_neuron_number(name.to_str()?)
+            && super::base::set_on_neuron(&neuron_section(slf)?, name, value)?
+        {
+            return Ok(());
+        }
+        PythonHocObject::__setattr__(slf.as_super(), name, value)
+    }
+
+    fn __delattr__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<()> {
+        PythonHocObject::__delattr__(slf.as_super(), name)
+    }
+
     #[new]
     fn py_new(neuron: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Section>> {
         let py = neuron.py();
@@ -147,6 +220,9 @@ impl Section {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, Self>> {
         let py = slf.py();
+        if args.is_empty() && kwargs.is_none() && Section::connect_directly(slf, target)? {
+            return Ok(slf.clone());
+        }
         let mut all = vec![unwrap(target)?];
         all.extend(unwrap_args(args)?.iter());
         let connect = neuron_section(slf)?.getattr(pyo3::intern!(py, "connect"))?;

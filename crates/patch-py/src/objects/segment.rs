@@ -70,8 +70,22 @@ impl Segment {
     }
 }
 
+/// The place of `segment` if it is a Patch segment whose NEURON object is not made yet:
+/// NEURON's section (valid while `segment` lives), `x`, and the Patch section.
+pub fn segment_place<'py>(
+    segment: &Bound<'py, PyAny>,
+) -> PyResult<Option<(NonNull<nrn::ffi::Section>, f64, Bound<'py, PyAny>)>> {
+    let Ok(segment) = segment.cast_exact::<Segment>() else {
+        return Ok(None);
+    };
+    let Some(section) = segment.borrow().section(segment.py()) else {
+        return Ok(None);
+    };
+    Ok(Segment::place(segment)?.map(|(pointer, x)| (pointer, x, section)))
+}
+
 /// NEURON, for the fast paths (none in a process that did not attach it).
-fn neuron() -> Option<&'static Neuron> {
+pub fn neuron() -> Option<&'static Neuron> {
     // SAFETY: only called with the GIL held (from methods of pyclasses), which
     // serialises Patch's calls into NEURON.
     unsafe { Neuron::get_serialized() }
@@ -79,7 +93,7 @@ fn neuron() -> Option<&'static Neuron> {
 
 /// Python's own attribute lookup (class attributes, then a failure that PyO3 hands to
 /// `__getattr__`).
-fn generic_attribute<'py>(
+pub fn generic_attribute<'py>(
     object: &Bound<'py, PyAny>,
     name: &Bound<'py, PyString>,
 ) -> PyResult<Bound<'py, PyAny>> {
