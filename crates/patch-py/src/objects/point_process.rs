@@ -213,9 +213,9 @@ fn new_point_process_directly<'py>(
     } else {
         let (handle, x, section) = match super::segment::segment_place(target)? {
             // SAFETY: the segment holds NEURON's section object for the call.
-            Some((pointer, x, section)) => (
-                unsafe { nrn::SectionHandle::from_borrowed(neuron, pointer) },
-                x,
+            Some((place, section)) => (
+                unsafe { nrn::SectionHandle::from_borrowed(neuron, place.section) },
+                place.x,
                 section,
             ),
             None => {

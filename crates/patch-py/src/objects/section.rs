@@ -50,7 +50,7 @@ impl Section {
     /// NEURON's Python yet; whether it did (if not, NEURON's Python does it, or says what is
     /// wrong).
     fn connect_directly(child: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<bool> {
-        let (Some(neuron), Some((parent, x, parent_section))) = (
+        let (Some(neuron), Some((parent, parent_section))) = (
             crate::objects::segment::neuron(),
             super::segment::segment_place(target)?,
         ) else {
@@ -61,9 +61,11 @@ impl Section {
             return Ok(false);
         };
         // SAFETY: the wrappers hold both sections' NEURON objects for the call.
-        let connected = child_pointer != parent
+        let connected = child_pointer != parent.section
             && neuron
-                .quietly(|neuron| unsafe { neuron.connect_sections(child_pointer, parent, x) })
+                .quietly(|neuron| unsafe {
+                    neuron.connect_sections(child_pointer, parent.section, parent.x)
+                })
                 .is_ok();
         if connected {
             keep_each_other(child.as_any(), &parent_section)?;

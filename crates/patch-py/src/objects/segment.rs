@@ -14,6 +14,13 @@ use super::base::PythonHocObject;
 use super::neuron_ref::Recipe;
 use super::registry::wrap;
 
+/// Where a segment is: NEURON's section (valid while the segment lives) and `x`.
+#[derive(Clone, Copy)]
+pub struct Place {
+    pub section: NonNull<nrn::ffi::Section>,
+    pub x: f64,
+}
+
 /// A segment: the point `x` of a section. Equal to (and hashing like) every other
 /// segment at the same place, as in NEURON.
 #[pyclass(module = "patch.objects", extends = PythonHocObject, subclass)]
@@ -57,12 +64,12 @@ impl Segment {
 
     /// NEURON's section and `x`, while NEURON's Python object for this segment is not made
     /// (after that, `x` may have been changed through it).
-    fn place(slf: &Bound<'_, Self>) -> PyResult<Option<(NonNull<nrn::ffi::Section>, f64)>> {
+    fn place(slf: &Bound<'_, Self>) -> PyResult<Option<Place>> {
         let py = slf.py();
         let found = slf.as_super().borrow().with_recipe(|recipe| match recipe {
             Recipe::Segment { section, x } => Some(
                 crate::convert::live_section_pointer(section.bind(py))
-                    .map(|pointer| pointer.map(|pointer| (pointer, *x))),
+                    .map(|pointer| pointer.map(|section| Place { section, x: *x })),
             ),
             Recipe::Attribute { .. } => None,
         });
@@ -70,18 +77,18 @@ impl Segment {
     }
 }
 
-/// The place of `segment` if it is a Patch segment whose NEURON object is not made yet:
-/// NEURON's section (valid while `segment` lives), `x`, and the Patch section.
+/// The place of `segment` if it is a Patch segment whose NEURON object is not made yet,
+/// and its Patch section.
 pub fn segment_place<'py>(
     segment: &Bound<'py, PyAny>,
-) -> PyResult<Option<(NonNull<nrn::ffi::Section>, f64, Bound<'py, PyAny>)>> {
+) -> PyResult<Option<(Place, Bound<'py, PyAny>)>> {
     let Ok(segment) = segment.cast_exact::<Segment>() else {
         return Ok(None);
     };
     let Some(section) = segment.borrow().section(segment.py()) else {
         return Ok(None);
     };
-    Ok(Segment::place(segment)?.map(|(pointer, x)| (pointer, x, section)))
+    Ok(Segment::place(segment)?.map(|place| (place, section)))
 }
 
 /// NEURON, for the fast paths (none in a process that did not attach it).
@@ -123,17 +130,19 @@ impl Segment {
         name: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        if let (Some(neuron), Some((section, x))) = (neuron(), Segment::place(slf)?) {
+        if let (Some(neuron), Some(place)) = (neuron(), Segment::place(slf)?) {
             match neuron.segment_name(name.to_str()?) {
                 SegmentName::Variable(variable) => {
                     // SAFETY: the segment's recipe holds NEURON's section object.
-                    if let Some(value) = unsafe { neuron.segment_value(section, x, variable) } {
+                    if let Some(value) =
+                        unsafe { neuron.segment_value(place.section, place.x, variable) }
+                    {
                         return Ok(value.into_pyobject(py)?.into_any());
                     }
                 }
                 SegmentName::Mechanism(mechanism) => {
                     // SAFETY: as above.
-                    if unsafe { neuron.has_mechanism(section, x, mechanism) } {
+                    if unsafe { neuron.has_mechanism(place.section, place.x, mechanism) } {
                         return Mechanism::on(slf, name);
                     }
                 }
@@ -158,9 +167,10 @@ impl Segment {
     ) -> PyResult<()> {
         if let (Some(neuron), Some(number)) = (neuron(), plain_number(value)) {
             if let SegmentName::Variable(variable) = neuron.segment_name(name.to_str()?) {
-                if let Some((section, x)) = Segment::place(slf)? {
+                if let Some(place) = Segment::place(slf)? {
                     // SAFETY: the segment's recipe holds NEURON's section object.
-                    if unsafe { neuron.set_segment_value(section, x, variable, number) } {
+                    if unsafe { neuron.set_segment_value(place.section, place.x, variable, number) }
+                    {
                         return Ok(());
                     }
                 }
@@ -238,7 +248,7 @@ impl Mechanism {
     fn variable_place(
         slf: &Bound<'_, Self>,
         variable: &Bound<'_, PyString>,
-    ) -> PyResult<Option<(NonNull<nrn::ffi::Section>, f64, nrn::RangeVariable)>> {
+    ) -> PyResult<Option<(Place, nrn::RangeVariable)>> {
         let py = slf.py();
         let this = slf.borrow();
         let (Some(neuron), Some(segment), Some(name)) = (neuron(), &this.segment, &this.name)
@@ -250,7 +260,7 @@ impl Mechanism {
             return Ok(None);
         };
         let place = Segment::place(segment.bind(py))?;
-        Ok(place.map(|(section, x)| (section, x, variable)))
+        Ok(place.map(|place| (place, variable)))
     }
 }
 
@@ -261,11 +271,11 @@ impl Mechanism {
         name: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        if let (Some(neuron), Some((section, x, variable))) =
+        if let (Some(neuron), Some((place, variable))) =
             (neuron(), Mechanism::variable_place(slf, name)?)
         {
             // SAFETY: the segment's recipe holds NEURON's section object.
-            if let Some(value) = unsafe { neuron.segment_value(section, x, variable) } {
+            if let Some(value) = unsafe { neuron.segment_value(place.section, place.x, variable) } {
                 return Ok(value.into_pyobject(py)?.into_any());
             }
         }
@@ -288,9 +298,9 @@ impl Mechanism {
         value: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         if let (Some(neuron), Some(number)) = (neuron(), plain_number(value)) {
-            if let Some((section, x, variable)) = Mechanism::variable_place(slf, name)? {
+            if let Some((place, variable)) = Mechanism::variable_place(slf, name)? {
                 // SAFETY: the segment's recipe holds NEURON's section object.
-                if unsafe { neuron.set_segment_value(section, x, variable, number) } {
+                if unsafe { neuron.set_segment_value(place.section, place.x, variable, number) } {
                     return Ok(());
                 }
             }
