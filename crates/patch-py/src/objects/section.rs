@@ -87,7 +87,7 @@ impl Section {
         let wrapper = Bound::new(
             py,
             PyClassInitializer::from(PythonHocObject::new(section)).add_subclass(Section {
-                recordings: Some(PyDict::new(py).unbind()),
+                recordings: None,
             }),
         )?
         .into_any();
@@ -158,7 +158,7 @@ impl Section {
         }
         Ok(
             PyClassInitializer::from(PythonHocObject::new(section)).add_subclass(Section {
-                recordings: Some(PyDict::new(py).unbind()),
+                recordings: None,
             }),
         )
     }
@@ -408,7 +408,7 @@ impl Section {
     fn record<'py>(slf: &Bound<'py, Self>, x: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let x = x.unwrap_or(0.5);
-        let recordings = slf.borrow().recordings(py)?;
+        let recordings = slf.borrow_mut().recordings(py);
         if let Some(existing) = recordings.get_item(x)? {
             return Ok(existing);
         }
@@ -419,13 +419,14 @@ impl Section {
         Ok(vector)
     }
 
-    /// The recording Vectors made by `record`, by position.
+    /// The recording Vectors made by `record`, by position (the dict is made on first use:
+    /// most sections record nothing).
     #[getter]
-    fn recordings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    fn recordings<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyDict> {
         self.recordings
-            .as_ref()
-            .map(|recordings| recordings.bind(py).clone())
-            .ok_or_else(|| pyo3::exceptions::PyReferenceError::new_err("the section was cleared"))
+            .get_or_insert_with(|| PyDict::new(py).unbind())
+            .bind(py)
+            .clone()
     }
 
     /// The recordings made by `record` and the time points, as numpy arrays (copies, safe
@@ -435,7 +436,8 @@ impl Section {
         let recorded = PyDict::new(py);
         let time = crate::time::time_vector(py)?;
         recorded.set_item("time", numpy.call_method1("array", (unwrap(&time)?,))?)?;
-        for (x, vector) in self.recordings(py)? {
+        let recordings = self.recordings.as_ref().map(|made| made.bind(py));
+        for (x, vector) in recordings.into_iter().flatten() {
             recorded.set_item(x, numpy.call_method1("array", (unwrap(&vector)?,))?)?;
         }
         Ok(recorded)
