@@ -12,6 +12,8 @@ interleaved. nrn-patch 8.0.2 runs from its own environment (it is also imported 
   cells        n ball-and-stick cells built the way NEURON's tutorial builds them, one
                call at a time (`h` is NEURON's, or Patch's `p`): sections, connect,
                L/diam/nseg, insert, per-segment mechanism parameters, an ExpSyn
+  operations   the statements of such a build one at a time (benches/operations.py):
+               plain NEURON and `p` interleaved in one process, per package
 
 Usage: python benches/compare.py --nrn-patch-python PATH [--repetitions 5]
        [--json FILE] [--quick] [--only WORKLOAD ...]
@@ -238,6 +240,7 @@ def main():
         sizes = {name: max(10, size // 100) for name, size in sizes.items()}
     if arguments.only:
         sizes = {name: size for name, size in sizes.items() if name in arguments.only}
+    run_operations = not arguments.only or "operations" in arguments.only
     pythons = {"plain": sys.executable, "nrn-patch 8.0.2": arguments.nrn_patch_python}
     results = {}
     for workload, size in sizes.items():
@@ -250,9 +253,42 @@ def main():
                 runs[variant].append(measure(python, workload, variant, size))
         results[workload] = {"items": size, "runs": runs}
         report(workload, size, runs)
+    if run_operations:
+        calls = 100 if arguments.quick else 1000
+        results["operations"] = {
+            variant: operations(python, calls) for variant, python in
+            (("Patch", sys.executable), ("nrn-patch 8.0.2", arguments.nrn_patch_python))
+        }
+        report_operations(calls, results["operations"])
     if arguments.json:
         with open(arguments.json, "w") as output:
             json.dump(results, output, indent=1)
+
+
+def operations(python, calls):
+    """benches/operations.py under `python`: µs per call of plain NEURON and of `p`."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "operations.py")
+    finished = subprocess.run(
+        [python, script, str(calls)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, OPENBLAS_NUM_THREADS="1"),
+        timeout=1800,
+    )
+    if finished.returncode != 0:
+        raise RuntimeError(f"operations under {python} failed:\n{finished.stderr}")
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+def report_operations(calls, measured):
+    print(f"\noperations: µs per call, best of 7, {calls:,} calls; plain NEURON and `p` interleaved in one process")
+    print(f"{'statement':34s} {'plain':>7s} {'Patch':>7s} {'x plain':>8s} {'nrn-patch 8':>12s} {'x plain':>8s}")
+    for row, patch in measured["Patch"].items():
+        old = measured["nrn-patch 8.0.2"][row]
+        print(
+            f"{row:34s} {patch['plain']:7.2f} {patch['other']:7.2f} {patch['other'] / patch['plain']:8.2f} "
+            f"{old['other']:12.2f} {old['other'] / old['plain']:8.2f}"
+        )
 
 
 def report(workload, size, runs):

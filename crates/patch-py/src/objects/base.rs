@@ -216,8 +216,18 @@ pub fn patch_attribute(
 }
 
 type Descriptors = FxHashMap<String, Py<PyAny>>;
-/// Per class (kept alive here): its settable attributes.
-type Classes = FxHashMap<usize, (Py<pyo3::types::PyType>, Descriptors)>;
+
+/// What Patch needs to know of a class's own attributes.
+#[derive(Default)]
+struct ClassAttributes {
+    /// Its settable attributes (properties such as `IClamp.amplitude`).
+    settable: Descriptors,
+    /// The names of all of them (methods, properties, `object`'s).
+    names: rustc_hash::FxHashSet<String>,
+}
+
+/// Per class (kept alive here).
+type Classes = FxHashMap<usize, (Py<pyo3::types::PyType>, ClassAttributes)>;
 static CLASSES: std::sync::Mutex<Option<Classes>> = std::sync::Mutex::new(None);
 
 fn classes() -> std::sync::MutexGuard<'static, Option<Classes>> {
@@ -226,35 +236,70 @@ fn classes() -> std::sync::MutexGuard<'static, Option<Classes>> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// `read` of the settable attributes `class` defines itself (properties such as
-/// `IClamp.amplitude`), found once per class. They are looked up without the lock held:
-/// a class's attributes may run Python code.
-fn with_descriptors<T>(
+/// `read` of the attributes `class` defines itself, found once per class. They are looked
+/// up without the lock held: a class's attributes may run Python code.
+fn with_class_attributes<T>(
     class: &Bound<'_, pyo3::types::PyType>,
-    read: impl Fn(&Descriptors) -> T,
+    read: impl Fn(&ClassAttributes) -> T,
 ) -> PyResult<T> {
     let key = class.as_ptr() as usize;
     let known = |classes: &Option<Classes>| Some(read(&classes.as_ref()?.get(&key)?.1));
     if let Some(found) = known(&classes()) {
         return Ok(found);
     }
-    let mut descriptors = Descriptors::default();
+    let mut attributes = ClassAttributes::default();
     for attribute in class.dir()? {
         let attribute_name: String = attribute.extract()?;
-        if attribute_name.starts_with("__") {
-            continue;
+        if !attribute_name.starts_with("__") {
+            let found = class.getattr(attribute_name.as_str())?;
+            if found.hasattr(pyo3::intern!(class.py(), "__set__"))? {
+                attributes
+                    .settable
+                    .insert(attribute_name.clone(), found.unbind());
+            }
         }
-        let found = class.getattr(attribute_name.as_str())?;
-        if found.hasattr(pyo3::intern!(class.py(), "__set__"))? {
-            descriptors.insert(attribute_name, found.unbind());
-        }
+        attributes.names.insert(attribute_name);
     }
     let mut classes = classes();
-    let (_, descriptors) = classes
+    let (_, attributes) = classes
         .get_or_insert_with(FxHashMap::default)
         .entry(key)
-        .or_insert((class.clone().unbind(), descriptors));
-    Ok(read(descriptors))
+        .or_insert((class.clone().unbind(), attributes));
+    Ok(read(attributes))
+}
+
+fn with_descriptors<T>(
+    class: &Bound<'_, pyo3::types::PyType>,
+    read: impl Fn(&Descriptors) -> T,
+) -> PyResult<T> {
+    with_class_attributes(class, |attributes| read(&attributes.settable))
+}
+
+/// Python's own attribute lookup (class attributes, then a failure that PyO3 hands to
+/// `__getattr__`).
+pub fn generic_attribute<'py>(
+    object: &Bound<'py, PyAny>,
+    name: &Bound<'py, PyString>,
+) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: both pointers are live objects held by the caller; the GIL is held.
+    let found = unsafe { pyo3::ffi::PyObject_GenericGetAttr(object.as_ptr(), name.as_ptr()) };
+    unsafe { Bound::from_owned_ptr_or_err(object.py(), found) }
+}
+
+/// `object.name` as Python finds it when `name` is an attribute of the object's own Patch
+/// class (a method, a property); None for any other name, which only `__getattr__` can
+/// answer (no AttributeError made and thrown away on the way: a Patch class cannot change,
+/// and its instances have no `__dict__` of their own).
+pub fn class_attribute<'py>(
+    object: &Bound<'py, PyAny>,
+    name: &Bound<'py, PyString>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let text = name.to_str()?;
+    if with_class_attributes(&object.get_type(), |attributes| attributes.names.contains(text))? {
+        Ok(Some(generic_attribute(object, name)?))
+    } else {
+        Ok(None)
+    }
 }
 
 /// The settable attribute `name` a class defines itself.

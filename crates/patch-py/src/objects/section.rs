@@ -3,7 +3,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
-use super::base::PythonHocObject;
+use super::base::{class_attribute, generic_attribute, PythonHocObject};
 use super::netcon::{self, Settings};
 use super::neuron_types::{has_type, neuron_types};
 use super::registry::{call_unwrapped, unwrap, unwrap_args, unwrap_kwargs, wrap};
@@ -107,17 +107,25 @@ fn is_neuron_number(name: &str) -> bool {
 
 #[pymethods]
 impl Section {
+    /// Patch's own attributes first; NEURON's numbers straight from NEURON's section;
+    /// everything else as `PythonHocObject` answers it.
     fn __getattribute__<'py>(
         slf: &Bound<'py, Self>,
         name: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        if slf.is_exact_instance_of::<Section>() && is_neuron_number(name.to_str()?) {
+        if !slf.is_exact_instance_of::<Section>() {
+            return generic_attribute(slf.as_any(), name);
+        }
+        if let Some(found) = class_attribute(slf.as_any(), name)? {
+            return Ok(found);
+        }
+        if is_neuron_number(name.to_str()?) {
             // NEURON's refusal (a mechanism not inserted) is worded below, as for any name.
             if let Ok(value) = neuron_section(slf)?.getattr(name) {
                 return Ok(value);
             }
         }
-        super::segment::generic_attribute(slf.as_any(), name)
+        PythonHocObject::__getattr__(slf.as_super(), name)
     }
 
     /// What Python's own lookup does not find, as `PythonHocObject` answers it.

@@ -10,7 +10,7 @@ use pyo3::{PyTraverseError, PyVisit};
 
 use nrn::{Neuron, SegmentName};
 
-use super::base::PythonHocObject;
+use super::base::{class_attribute, generic_attribute, PythonHocObject};
 use super::neuron_ref::Recipe;
 use super::registry::wrap;
 
@@ -98,17 +98,6 @@ pub fn neuron() -> Option<&'static Neuron> {
     unsafe { Neuron::get_serialized() }
 }
 
-/// Python's own attribute lookup (class attributes, then a failure that PyO3 hands to
-/// `__getattr__`).
-pub fn generic_attribute<'py>(
-    object: &Bound<'py, PyAny>,
-    name: &Bound<'py, PyString>,
-) -> PyResult<Bound<'py, PyAny>> {
-    // SAFETY: both pointers are live objects held by the caller; the GIL is held.
-    let found = unsafe { pyo3::ffi::PyObject_GenericGetAttr(object.as_ptr(), name.as_ptr()) };
-    unsafe { Bound::from_owned_ptr_or_err(object.py(), found) }
-}
-
 /// A plain number as NEURON's Python would take it (anything else goes to NEURON).
 fn plain_number(value: &Bound<'_, PyAny>) -> Option<f64> {
     let exact = value.is_exact_instance_of::<pyo3::types::PyFloat>()
@@ -123,13 +112,19 @@ impl Segment {
         Segment::initializer(super::registry::unwrap(&neuron)?)
     }
 
-    /// Range variables and mechanisms through the Rust core; everything else as
-    /// `PythonHocObject` answers it.
+    /// Patch's own attributes first; then range variables and mechanisms through the Rust
+    /// core; everything else as `PythonHocObject` answers it.
     fn __getattribute__<'py>(
         slf: &Bound<'py, Self>,
         name: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
+        if !slf.is_exact_instance_of::<Segment>() {
+            return generic_attribute(slf.as_any(), name);
+        }
+        if let Some(found) = class_attribute(slf.as_any(), name)? {
+            return Ok(found);
+        }
         if let (Some(neuron), Some(place)) = (neuron(), Segment::place(slf)?) {
             match neuron.segment_name(name.to_str()?) {
                 SegmentName::Variable(variable) => {
@@ -149,7 +144,7 @@ impl Segment {
                 SegmentName::Other => {}
             }
         }
-        generic_attribute(slf.as_any(), name)
+        PythonHocObject::__getattr__(slf.as_super(), name)
     }
 
     /// What Python's own lookup does not find, as `PythonHocObject` answers it.
@@ -271,6 +266,9 @@ impl Mechanism {
         name: &Bound<'py, PyString>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
+        if let Some(found) = class_attribute(slf.as_any(), name)? {
+            return Ok(found);
+        }
         if let (Some(neuron), Some((place, variable))) =
             (neuron(), Mechanism::variable_place(slf, name)?)
         {
@@ -279,7 +277,7 @@ impl Mechanism {
                 return Ok(value.into_pyobject(py)?.into_any());
             }
         }
-        generic_attribute(slf.as_any(), name)
+        PythonHocObject::__getattr__(slf.as_super(), name)
     }
 
     /// What Python's own lookup does not find, as `PythonHocObject` answers it.
@@ -324,3 +322,4 @@ impl Mechanism {
         self.name = None;
     }
 }
+
