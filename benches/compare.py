@@ -256,8 +256,11 @@ def main():
     if run_operations:
         calls = 100 if arguments.quick else 1000
         results["operations"] = {
-            variant: operations(python, calls) for variant, python in
-            (("Patch", sys.executable), ("nrn-patch 8.0.2", arguments.nrn_patch_python))
+            variant: operations(python, calls)
+            for variant, python in (
+                ("Patch", sys.executable),
+                ("nrn-patch 8.0.2", arguments.nrn_patch_python),
+            )
         }
         report_operations(calls, results["operations"])
     if arguments.json:
@@ -281,8 +284,12 @@ def operations(python, calls):
 
 
 def report_operations(calls, measured):
-    print(f"\noperations: µs per call, best of 7, {calls:,} calls; plain NEURON and `p` interleaved in one process")
-    print(f"{'statement':34s} {'plain':>7s} {'Patch':>7s} {'x plain':>8s} {'nrn-patch 8':>12s} {'x plain':>8s}")
+    print(
+        f"\noperations: µs per call, best of 7, {calls:,} calls; plain NEURON and `p` interleaved in one process"
+    )
+    print(
+        f"{'statement':34s} {'plain':>7s} {'Patch':>7s} {'x plain':>8s} {'nrn-patch 8':>12s} {'x plain':>8s}"
+    )
     for row, patch in measured["Patch"].items():
         old = measured["nrn-patch 8.0.2"][row]
         print(

@@ -13,6 +13,7 @@ import sys
 import time
 
 from neuron import h
+
 from patch import p
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
@@ -52,7 +53,7 @@ def suffixed_parameter(H, built):
 
 def connect(H, built):
     parents, children = built
-    for child, parent in zip(children, parents):
+    for child, parent in zip(children, parents, strict=True):
         child.connect(parent(1))
 
 

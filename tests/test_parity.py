@@ -13,6 +13,34 @@ PLAIN = "from neuron import h\nh.load_file('stdrun.hoc')\nh.celsius = 32\n"
 PATCH = "from patch import p\n"
 FINISH = "print('RESULT', json.dumps([list(r) for r in recordings]))\n"
 
+TUTORIAL_CELLS = """
+recordings, keep = [], []
+for i in range(3):
+    soma = H.Section(name=f"soma{i}")
+    dend = H.Section(name=f"dend{i}")
+    dend.connect(soma(1))
+    soma.L = soma.diam = 12.6157
+    dend.L, dend.diam, dend.nseg = 200, 1, 5
+    soma.insert("hh")
+    for seg in soma:
+        seg.hh.gnabar = 0.12 + 0.01 * i
+        seg.hh.gkbar = 0.036
+    dend.insert("pas")
+    for index, seg in enumerate(dend):
+        seg.pas.g = 0.001 * (1 + index / 10)
+        seg.e_pas = -65 - index
+    synapse = H.ExpSyn(dend(0.5))
+    synapse.tau = 2
+    stimulus = H.NetStim()
+    stimulus.start, stimulus.number, stimulus.interval = 2 + i, 3, 8
+    connection = H.NetCon(stimulus, synapse)
+    connection.weight[0], connection.delay = 0.05, 1
+    keep += [soma, dend, synapse, stimulus, connection]
+    recordings += [H.Vector().record(soma(0.5)._ref_v), H.Vector().record(dend(0.9)._ref_v)]
+H.finitialize(-65)
+H.continuerun(40)
+"""
+
 MODELS = {
     "hh soma with IClamp": (
         """
@@ -137,6 +165,13 @@ clamp = soma.iclamp(delay=3, amplitude=[0.01 * i for i in range(400)])
 recordings = [soma.record(), p.record(clamp)]
 p.run(20, v_init=-65)
 """,
+    ),
+    # The same NEURON-tutorial code for both, `H` being `h` or `p`: segments, their
+    # mechanisms and parameters, connect and a synapse on a segment go through Patch's
+    # fast paths.
+    "tutorial ball-and-stick cells, parameters per segment": (
+        "H = h\n" + TUTORIAL_CELLS,
+        "H = p\n" + TUTORIAL_CELLS,
     ),
 }
 

@@ -12,6 +12,7 @@ __all__ = [
     "CollectionIterator",
     "HocCallable",
     "IClamp",
+    "Mechanism",
     "NetCon",
     "NetStim",
     "ParallelContext",
@@ -253,6 +254,11 @@ class Segment(PythonHocObject):
     def sec(self) -> Section | None: ...
     def __netcon__(self) -> Any: ...
     def __record__(self) -> Any: ...
+
+@final
+class Mechanism(PythonHocObject):
+    """A density mechanism at a segment (`seg.hh`): its variables read and set as
+    attributes (`seg.hh.gnabar`); `name()`, iteration and `_ref_` pointers as NEURON's."""
 
 class SectionRef(PythonHocObject):
     @property

@@ -16,7 +16,7 @@ from neuron import h
 
 from patch import p
 from patch.exceptions import HocSectionAccessError, PatchError
-from patch.objects import Collection, NetCon
+from patch.objects import Collection, Mechanism, NetCon, Segment
 
 ALLOWED = (PatchError, TypeError, ValueError, AttributeError, LookupError)
 numbers = st.one_of(
@@ -26,6 +26,8 @@ numbers = st.one_of(
 )
 names = st.sampled_from(["hh", "pas", "L", "diam", "nseg", "tau", "weight", "nosuch", "", "v"])
 junk = st.one_of(numbers, names, st.none(), st.lists(numbers, max_size=3))
+segment_names = st.sampled_from(["v", "g_pas", "gnabar_hh", "diam", "x", "pas", "hh", "nosuch"])
+variable_names = st.sampled_from(["g", "e", "gnabar", "m", "nosuch", "_ref_g", "name"])
 
 
 def attempt(call, *args, **kwargs):
@@ -76,6 +78,34 @@ class PatchUnderAttack(RuleBasedStateMachine):
         made = attempt(section, x) if section is not None else None
         if made is not None:
             self.others.append(made)
+
+    @rule(data=st.data())
+    def iterate(self, data):
+        section = self.pick(data, self.sections)
+        segments = attempt(list, section) if section is not None else None
+        self.others.extend((segments or [])[:3])
+
+    @rule(data=st.data(), name=segment_names, variable=variable_names, value=junk)
+    def segment_attribute(self, data, name, variable, value):
+        segment = self.pick(data, [made for made in self.others if isinstance(made, Segment)])
+        write = data.draw(st.booleans())
+        if segment is None:
+            return
+        found = attempt(getattr, segment, name)
+        if write:
+            attempt(setattr, segment, name, value)
+        if isinstance(found, Mechanism):
+            attempt(getattr, found, variable)
+            if write:
+                attempt(setattr, found, variable, value)
+            attempt(lambda: (found.name(), list(found), found.segment(), repr(found)))
+
+    @rule(data=st.data())
+    def connect_to_segment(self, data):
+        child = self.pick(data, self.sections)
+        segment = self.pick(data, [made for made in self.others if isinstance(made, Segment)])
+        if child is not None and segment is not None:
+            attempt(child.connect, segment)
 
     @rule(data=st.data(), x=numbers)
     def connect_sections(self, data, x):

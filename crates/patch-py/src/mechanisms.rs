@@ -51,6 +51,8 @@ fn load_library(py: Python<'_>, library: &Path) -> PyResult<()> {
     let h = neuron_types(py)?.h.bind(py);
     let path = library.to_string_lossy().into_owned();
     neuron_call(py, || h.call_method1("nrn_load_dll", (path,)))?;
+    // Names unknown so far may be the new mechanisms' (misses are remembered).
+    crate::attach::attach(py)?.forget_segment_names();
     loaded()
         .get_or_insert_with(HashSet::new)
         .insert(library.to_owned());

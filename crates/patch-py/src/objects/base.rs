@@ -295,7 +295,9 @@ pub fn class_attribute<'py>(
     name: &Bound<'py, PyString>,
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
     let text = name.to_str()?;
-    if with_class_attributes(&object.get_type(), |attributes| attributes.names.contains(text))? {
+    if with_class_attributes(&object.get_type(), |attributes| {
+        attributes.names.contains(text)
+    })? {
         Ok(Some(generic_attribute(object, name)?))
     } else {
         Ok(None)

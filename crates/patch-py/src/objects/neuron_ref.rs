@@ -30,7 +30,7 @@ const FLAGS: usize = NEURON_OBJECT | HAS_EVENTS | RECIPE;
 pub enum Recipe {
     /// `section(x)`: the segment at `x` of NEURON's `section`.
     Segment { section: Py<PyAny>, x: f64 },
-    /// `of.name`: a mechanism of the Patch segment `of`.
+    /// `of.name` of NEURON's object of the Patch segment `of`: a mechanism.
     Attribute { of: Py<PyAny>, name: Py<PyString> },
 }
 
@@ -42,7 +42,12 @@ impl Recipe {
                 crate::convert::check_section_alive(section)?;
                 section.call1((*x,))
             }
-            Recipe::Attribute { of, name } => of.bind(py).getattr(name.bind(py)),
+            // Asked of NEURON's object of `of`: Patch's would answer with a Patch object.
+            Recipe::Attribute { of, name } => {
+                let of = of.bind(py).cast::<super::base::PythonHocObject>()?;
+                let neuron = of.borrow().neuron_object(py)?;
+                neuron.getattr(name.bind(py))
+            }
         }
     }
 }

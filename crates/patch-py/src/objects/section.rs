@@ -86,9 +86,8 @@ impl Section {
         let key = section.hash()?;
         let wrapper = Bound::new(
             py,
-            PyClassInitializer::from(PythonHocObject::new(section)).add_subclass(Section {
-                recordings: None,
-            }),
+            PyClassInitializer::from(PythonHocObject::new(section))
+                .add_subclass(Section { recordings: None }),
         )?
         .into_any();
         super::registry::remember(py, key, &wrapper)?;
@@ -164,11 +163,8 @@ impl Section {
                 section.get_type().name()?
             )));
         }
-        Ok(
-            PyClassInitializer::from(PythonHocObject::new(section)).add_subclass(Section {
-                recordings: None,
-            }),
-        )
+        Ok(PyClassInitializer::from(PythonHocObject::new(section))
+            .add_subclass(Section { recordings: None }))
     }
 
     /// The segment at `x` (0 to 1). `ephemeral` is accepted for nrn-patch code.

@@ -322,4 +322,3 @@ impl Mechanism {
         self.name = None;
     }
 }
-
