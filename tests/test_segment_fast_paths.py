@@ -64,7 +64,7 @@ def test_the_mechanism_view_behaves_as_neurons_mechanism(cable):
     with pytest.raises(AttributeError, match="no attribute 'gg'"):
         mechanism.gg = 1
     with pytest.raises(AttributeError, match="no attribute 'gg'"):
-        mechanism.gg
+        _ = mechanism.gg
     with pytest.raises(ValueError, match="double"):
         mechanism.g = "strong"
 
@@ -72,11 +72,11 @@ def test_the_mechanism_view_behaves_as_neurons_mechanism(cable):
 def test_a_mechanism_that_is_not_inserted_raises_and_prints_nothing(capfd, cable):
     bare = p.Section(name="bare")
     with pytest.raises(AttributeError, match="hh"):
-        bare(0.5).hh
+        _ = bare(0.5).hh
     with pytest.raises(AttributeError, match="gnabar_hh"):
-        bare(0.5).gnabar_hh
+        _ = bare(0.5).gnabar_hh
     with pytest.raises(AttributeError):
-        bare(0.5).hh_nothing
+        _ = bare(0.5).hh_nothing
     assert capfd.readouterr().err == ""
 
 
@@ -89,7 +89,7 @@ def test_the_ends_of_a_section_are_neurons_business(cable):
     assert cable(0).v == neuron_section(0).v and cable(1).v == neuron_section(1).v
     assert cable(1).g_pas == neuron_section(1).g_pas == 0.0031
     with pytest.raises(AttributeError, match="pas"):
-        cable(0).pas
+        _ = cable(0).pas
 
 
 def test_a_moved_segment_reads_where_it_is_now(cable):
@@ -111,7 +111,7 @@ def test_a_mechanism_of_a_deleted_section_refuses(cable):
     mechanism = cable(0.5).pas
     h.delete_section(sec=cable.__neuron__())
     with pytest.raises(DeletedSectionError):
-        mechanism.g
+        _ = mechanism.g
     with pytest.raises(DeletedSectionError):
         mechanism.g = 1
 
@@ -143,4 +143,4 @@ def test_section_numbers_are_neurons(cable):
     with pytest.raises(ValueError, match="positive"):
         cable.L = -1
     with pytest.raises(AttributeError):
-        p.Section(name="bare").gnabar_hh
+        _ = p.Section(name="bare").gnabar_hh
