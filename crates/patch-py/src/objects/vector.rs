@@ -18,6 +18,12 @@ pub fn record_pointer<'py>(target: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Py
 }
 
 fn neuron_pointer<'py>(target: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    // Pointers, the usual target, point already (no `__record__` looked for in vain).
+    if target.is_instance_of::<super::pointer::Pointer>()
+        || super::neuron_types::neuron_kind(target)? == super::neuron_types::NeuronKind::Pointer
+    {
+        return unwrap(target);
+    }
     match target.getattr_opt(pyo3::intern!(target.py(), "__record__"))? {
         Some(record) => record.call0(),
         None => {
