@@ -221,10 +221,17 @@ impl Neuron {
         let c_name = c_string(name)?;
         let symbol = unsafe { (self.api.nrn_method_symbol)(object.as_ptr(), c_name.as_ptr()) };
         if symbol.is_null() {
+            let class = object.class_name();
+            let members = self.member_names(&class);
+            let suggestions = crate::suggest::closest(name, members.iter().map(String::as_str));
+            let hint = match suggestions.as_slice() {
+                [] => String::new(),
+                close => format!(". Did you mean: {}?", close.join(", ")),
+            };
             Err(NrnError::UnknownName {
                 kind: "member",
                 name: name.to_string(),
-                hint: format!(" on {}", object.class_name()),
+                hint: format!(" on {class}{hint}"),
             })
         } else {
             Ok(SymbolPtr(symbol))

@@ -60,6 +60,7 @@ function_table! {
     nrn_symbol_push: fn(*mut Symbol);
     nrn_symbol_name: fn(*const Symbol) -> *const c_char;
     nrn_global_symbol_table: fn() -> *mut Symlist;
+    nrn_symbol_table: fn(*const Symbol) -> *mut Symlist;
     nrn_symbol_table_iterator_new: fn(*mut Symlist) -> *mut SymbolTableIterator;
     nrn_symbol_table_iterator_next: fn(*mut SymbolTableIterator) -> *mut Symbol;
     nrn_symbol_table_iterator_done: fn(*mut SymbolTableIterator) -> c_int;

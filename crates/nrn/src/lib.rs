@@ -23,6 +23,7 @@ mod netcon_ends;
 mod run;
 mod section;
 mod segment;
+pub mod suggest;
 mod symbols;
 
 pub use bulk::{NetConSpec, Source};

@@ -84,9 +84,24 @@ impl Neuron {
 
     /// Inserts a density mechanism such as `hh` or `pas`.
     pub fn insert(&self, section: &SectionHandle, mechanism: &str) -> Result<()> {
-        let mechanism = self.symbol_of_kind(mechanism, SymbolKind::Mechanism)?;
         let section = section.live_ptr()?;
-        self.guarded(|api| unsafe { (api.nrn_mechanism_insert)(section, mechanism.0) })
+        // SAFETY: the handle holds its section.
+        unsafe { self.insert_into(NonNull::new_unchecked(section), mechanism) }
+    }
+
+    /// Inserts a density mechanism into `section`.
+    ///
+    /// # Safety
+    /// `section` must be a live NEURON section kept in memory for the call.
+    pub unsafe fn insert_into(
+        &self,
+        section: NonNull<crate::ffi::Section>,
+        mechanism: &str,
+    ) -> Result<()> {
+        let mechanism = self.symbol_of_kind(mechanism, SymbolKind::Mechanism)?;
+        self.guarded(|api| unsafe {
+            (api.nrn_mechanism_insert)(section.as_ptr(), mechanism.0);
+        })
     }
 
     /// A range variable at `x`, e.g. `v` or `gnabar_hh`.

@@ -8,7 +8,7 @@
 //! (`diam`, extracellular, POINTERs, arrays, RANDOM variables, ion variables, the 0 and
 //! 1 ends) answers [`SegmentName::Other`], and callers go through NEURON's Python objects.
 
-use std::ffi::{c_int, CStr};
+use std::ffi::c_int;
 use std::ptr::NonNull;
 use std::sync::Mutex;
 
@@ -62,6 +62,7 @@ pub(crate) struct SegmentNames(Mutex<Names>);
 struct Names {
     on_segments: FxHashMap<String, SegmentName>,
     of_mechanisms: FxHashMap<String, FxHashMap<String, Option<RangeVariable>>>,
+    of_kind: FxHashMap<SymbolKind, Vec<String>>,
 }
 
 impl Neuron {
@@ -81,6 +82,14 @@ impl Neuron {
             .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn known_names_of_kind(&self, kind: SymbolKind) -> Option<Vec<String>> {
+        self.names().of_kind.get(&kind).cloned()
+    }
+
+    pub(crate) fn remember_names_of_kind(&self, kind: SymbolKind, names: Vec<String>) {
+        self.names().of_kind.insert(kind, names);
     }
 
     /// Forgets what names mean: loading mechanisms gives names new meanings.
@@ -218,24 +227,29 @@ impl Neuron {
         }
         let suffix = format!("_{name}");
         let mut found = None;
-        let _ = self.guarded(|api| unsafe {
-            let iterator = (api.nrn_symbol_table_iterator_new)((api.nrn_global_symbol_table)());
-            while found.is_none() && (api.nrn_symbol_table_iterator_done)(iterator) == 0 {
-                let symbol = (api.nrn_symbol_table_iterator_next)(iterator);
-                if symbol.is_null() {
-                    break;
-                }
-                let symbol_name = CStr::from_ptr((api.nrn_symbol_name)(symbol));
-                let matches = symbol_name
-                    .to_str()
-                    .is_ok_and(|text| text.ends_with(&suffix));
-                if matches && self.kind(SymbolPtr(symbol)) == SymbolKind::RangeVariable {
-                    found = self.number_variable(SymbolPtr(symbol), "");
-                }
+        self.for_each_builtin(|symbol, symbol_name| {
+            if symbol_name.ends_with(&suffix) && self.kind(symbol) == SymbolKind::RangeVariable {
+                found = self.number_variable(symbol, "");
             }
-            (api.nrn_symbol_table_iterator_free)(iterator);
+            found.is_none()
         });
         found
+    }
+
+    /// The variables of the density mechanism `mechanism` by their short names (`gnabar`
+    /// of `hh`), for suggestions.
+    pub fn mechanism_variable_names(&self, mechanism: &str) -> Vec<String> {
+        let suffix = format!("_{mechanism}");
+        let mut names = Vec::new();
+        self.for_each_builtin(|symbol, name| {
+            if let Some(short) = name.strip_suffix(&suffix) {
+                if self.kind(symbol) == SymbolKind::RangeVariable {
+                    names.push(short.to_string());
+                }
+            }
+            true
+        });
+        names
     }
 }
 

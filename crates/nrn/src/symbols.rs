@@ -15,7 +15,7 @@ unsafe impl Send for SymbolPtr {}
 pub(crate) struct SymbolCache(Mutex<HashMap<String, SymbolPtr>>);
 
 /// What a name means to NEURON.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SymbolKind {
     /// A class: `Vector`, `IClamp`, a HOC template.
     Class,
@@ -155,6 +155,71 @@ impl Neuron {
         }
         cache.insert(name.to_string(), SymbolPtr(symbol));
         Ok(SymbolPtr(symbol))
+    }
+
+    /// Calls `visit` with each of NEURON's built-in symbols (mechanisms, their variables,
+    /// functions) and its name, until `visit` answers false.
+    pub(crate) fn for_each_builtin(&self, visit: impl FnMut(SymbolPtr, &str) -> bool) {
+        let table = unsafe { (self.api.nrn_global_symbol_table)() };
+        self.for_each_in(table, visit);
+    }
+
+    /// The names of the members of the class `class` (a template or a point process).
+    pub(crate) fn member_names(&self, class: &str) -> Vec<String> {
+        let mut names = Vec::new();
+        // Only a class's symbol has a table (anything else would be read as one).
+        let class = self.symbol(class).ok();
+        if let Some(class) = class.filter(|class| self.kind(*class) == SymbolKind::Class) {
+            let table = unsafe { (self.api.nrn_symbol_table)(class.0) };
+            self.for_each_in(table, |_, name| {
+                names.push(name.to_string());
+                true
+            });
+        }
+        names
+    }
+
+    fn for_each_in(
+        &self,
+        table: *mut crate::ffi::Symlist,
+        mut visit: impl FnMut(SymbolPtr, &str) -> bool,
+    ) {
+        if table.is_null() {
+            return;
+        }
+        let _ = self.guarded(|api| unsafe {
+            let iterator = (api.nrn_symbol_table_iterator_new)(table);
+            while (api.nrn_symbol_table_iterator_done)(iterator) == 0 {
+                let symbol = (api.nrn_symbol_table_iterator_next)(iterator);
+                if symbol.is_null() {
+                    break;
+                }
+                let name = std::ffi::CStr::from_ptr((api.nrn_symbol_name)(symbol));
+                if let Ok(name) = name.to_str() {
+                    if !visit(SymbolPtr(symbol), name) {
+                        break;
+                    }
+                }
+            }
+            (api.nrn_symbol_table_iterator_free)(iterator);
+        });
+    }
+
+    /// The names of NEURON's built-in symbols of `kind` (every density mechanism, every
+    /// range variable), for suggestions; listed once until mechanisms are loaded.
+    pub fn names_of_kind(&self, kind: SymbolKind) -> Vec<String> {
+        if let Some(known) = self.known_names_of_kind(kind) {
+            return known;
+        }
+        let mut names = Vec::new();
+        self.for_each_builtin(|symbol, name| {
+            if self.kind(symbol) == kind {
+                names.push(name.to_string());
+            }
+            true
+        });
+        self.remember_names_of_kind(kind, names.clone());
+        names
     }
 
     /// What `name` is to NEURON, or `None` when NEURON does not know it.

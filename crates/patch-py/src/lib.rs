@@ -13,7 +13,6 @@ mod objects;
 mod parallel;
 mod rank_watch;
 mod run_state;
-mod suggest;
 mod time;
 
 use pyo3::prelude::*;

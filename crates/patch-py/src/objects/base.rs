@@ -12,7 +12,7 @@ use super::neuron_ref::NeuronRef;
 use super::neuron_types::{neuron_kind, NeuronKind};
 use super::references::References;
 use super::registry::{call_unwrapped, unwrap, wrap, wrap_result};
-use crate::suggest::closest;
+use nrn::suggest::closest;
 
 /// The base of every Patch object: it holds a genuine NEURON object, forwards everything
 /// to it, and holds strong references to whatever the object depends on.
@@ -468,7 +468,13 @@ impl PythonHocObject {
                 let class = neuron.get_type().name()?;
                 Ok(super::guards::of_method(class.to_str()?, name.to_str()?))
             }),
-            None => Err(unknown_attribute(&neuron.str()?.to_string(), &neuron, name)),
+            None => {
+                let core = crate::attach::attach(py)?;
+                match super::hints::not_inserted(core, &neuron, text)? {
+                    Some(error) => Err(error),
+                    None => Err(unknown_attribute(&neuron.str()?.to_string(), &neuron, name)),
+                }
+            }
         }
     }
 
@@ -501,6 +507,11 @@ impl PythonHocObject {
         let neuron = slf.borrow().neuron_object(py)?;
         if set_on_neuron(&neuron, name, value)? {
             return Ok(());
+        }
+        if let Some(error) =
+            super::hints::not_inserted(crate::attach::attach(py)?, &neuron, name.to_str()?)?
+        {
+            return Err(error);
         }
         if !is_patch_class(&class)? {
             // A Python subclass: its own attributes go where Python keeps them.
@@ -777,7 +788,11 @@ fn typo_of_attribute(
     }
     let mut names: Vec<String> = typed(neuron.dir(), neuron)?.extract()?;
     names.extend(settable_attributes(class)?);
-    let suggestions = crate::suggest::typo_of(typo, names.iter().map(String::as_str));
+    names.extend(super::hints::mechanism_variable_names(
+        crate::attach::attach(neuron.py())?,
+        neuron,
+    )?);
+    let suggestions = nrn::suggest::typo_of(typo, names.iter().map(String::as_str));
     if suggestions.is_empty() {
         return Ok(None);
     }
@@ -795,10 +810,13 @@ pub fn unknown_attribute(
     owner: &Bound<'_, PyAny>,
     name: &Bound<'_, PyString>,
 ) -> PyErr {
-    let names: Vec<String> = owner
+    let mut names: Vec<String> = owner
         .dir()
         .and_then(|names| names.extract())
         .unwrap_or_default();
+    if let Ok(core) = crate::attach::attach(owner.py()) {
+        names.extend(super::hints::membrane_names(core, owner).unwrap_or_default());
+    }
     let typo = name.to_string();
     let suggestions = closest(&typo, names.iter().map(String::as_str));
     let hint = match suggestions.as_slice() {

@@ -6,6 +6,7 @@ pub mod callable;
 pub mod classes;
 pub mod collection;
 pub mod guards;
+pub mod hints;
 pub mod netcon;
 pub mod neuron_ref;
 pub mod neuron_types;

@@ -46,6 +46,29 @@ pub fn keep_new_process(section: &Bound<'_, PyAny>, process: &Bound<'_, PyAny>) 
 }
 
 impl Section {
+    /// `insert("hh")`: through the Rust core for a density mechanism; other names are
+    /// refused with what they are, or the closest mechanisms.
+    fn insert_named(slf: &Bound<'_, Self>, name: &str) -> PyResult<()> {
+        let neuron = crate::attach::attach(slf.py())?;
+        let section = neuron_section(slf)?;
+        if neuron.kind_of(name) != Some(nrn::SymbolKind::Mechanism) {
+            // KSChan channels become mechanisms when first inserted: NEURON knows best.
+            return match section.call_method1(pyo3::intern!(slf.py(), "insert"), (name,)) {
+                Ok(_) => Ok(()),
+                Err(_) => Err(super::hints::not_a_mechanism(neuron, name)),
+            };
+        }
+        if let Some(pointer) = crate::convert::live_section_pointer(&section)? {
+            // SAFETY: `section` holds NEURON's section for the call.
+            let inserted = neuron.quietly(|neuron| unsafe { neuron.insert_into(pointer, name) });
+            if inserted.is_ok() {
+                return Ok(());
+            }
+        }
+        section.call_method1(pyo3::intern!(slf.py(), "insert"), (name,))?;
+        Ok(())
+    }
+
     /// `child.connect(parent(x))` through the Rust core, for a Patch segment not made in
     /// NEURON's Python yet; whether it did (if not, NEURON's Python does it, or says what is
     /// wrong).
@@ -299,16 +322,16 @@ impl Section {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, Self>> {
-        let insert = neuron_section(slf)?.getattr(pyo3::intern!(slf.py(), "insert"))?;
-        if kwargs.is_none()
-            && args
-                .iter()
-                .all(|arg| arg.is_instance_of::<pyo3::types::PyString>())
-        {
-            // `insert("hh")`: NEURON answers bad names with a ValueError, not a HOC error.
-            insert.call1(args)?;
-        } else {
-            call_unwrapped(&insert, args, kwargs)?;
+        let named = match (kwargs, args.len()) {
+            (None, 1) => args.get_item(0)?.cast_into::<PyString>().ok(),
+            _ => None,
+        };
+        match named {
+            Some(name) => Section::insert_named(slf, name.to_str()?)?,
+            None => {
+                let insert = neuron_section(slf)?.getattr(pyo3::intern!(slf.py(), "insert"))?;
+                call_unwrapped(&insert, args, kwargs)?;
+            }
         }
         Ok(slf.clone())
     }

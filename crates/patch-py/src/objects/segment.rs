@@ -304,7 +304,13 @@ impl Mechanism {
             }
         }
         let neuron = slf.as_super().borrow().neuron_object(slf.py())?;
-        neuron.setattr(name, super::registry::unwrap(value)?)
+        match neuron.setattr(name, super::registry::unwrap(value)?) {
+            Err(error) if error.is_instance_of::<pyo3::exceptions::PyAttributeError>(slf.py()) => {
+                let mechanism = neuron.str()?.to_string();
+                Err(super::base::unknown_attribute(&mechanism, &neuron, name))
+            }
+            result => result,
+        }
     }
 
     fn __delattr__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<()> {

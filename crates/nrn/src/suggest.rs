@@ -1,14 +1,24 @@
+//! Names that look like what the user meant: suggestions for messages, and the rule
+//! that tells a typo of a NEURON name from a new name of the user's.
+
 /// Up to three names from `candidates` that look like `typo`, best first.
 pub fn closest<'a>(typo: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     let mut scored: Vec<(f64, &str)> = candidates
         .into_iter()
         .filter(|candidate| !candidate.starts_with('_'))
         .map(|candidate| (strsim::jaro_winkler(typo, candidate), candidate))
-        .filter(|(score, _)| *score >= 0.8)
+        .filter(|(score, candidate)| *score >= 0.8 || one_edit_apart(typo, candidate))
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     scored.dedup_by(|a, b| a.1 == b.1);
     scored.into_iter().take(3).map(|(_, name)| name).collect()
+}
+
+/// One edit or swap apart (`tua`, `tau`), for names of 3 letters or more: Jaro-Winkler
+/// scores a swap in a short name low.
+fn one_edit_apart(name: &str, candidate: &str) -> bool {
+    name.chars().count().min(candidate.chars().count()) >= 3
+        && strsim::osa_distance(name, candidate) <= 1
 }
 
 /// The names among `candidates` that `name` looks like a typo of, best first: close in
@@ -21,11 +31,7 @@ pub fn typo_of<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .filter(|candidate| !candidate.starts_with('_') && *candidate != name)
         .filter(|candidate| candidate.chars().count().abs_diff(length) <= 2)
         .map(|candidate| (strsim::jaro_winkler(name, candidate), candidate))
-        .filter(|(score, candidate)| {
-            *score >= 0.8
-                || (length.min(candidate.chars().count()) >= 3
-                    && strsim::osa_distance(name, candidate) <= 1)
-        })
+        .filter(|(score, candidate)| *score >= 0.8 || one_edit_apart(name, candidate))
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     scored.dedup_by(|a, b| a.1 == b.1);
@@ -53,6 +59,7 @@ mod tests {
         let names = ["celsius", "cas", "tstop", "t", "secondorder"];
         assert_eq!(closest("celcius", names)[0], "celsius");
         assert_eq!(closest("tstpo", names)[0], "tstop");
+        assert_eq!(closest("tua", ["tau", "e", "g", "i"]), ["tau"]);
     }
 
     #[test]
