@@ -63,13 +63,13 @@ def test_plots_in_one_call():
     ax = patch.plot.raster(([1.0, 2.0], [0, 1]))
     assert len(ax.collections[0].get_offsets()) == 2
     ax = patch.plot.morphology(section)
-    assert ax.name == "3d"
+    assert ax.name != "3d" and ax.get_aspect() == 1.0, "a flat projection, equal axes"
 
 
 def test_plot_errors_say_what_is_missing():
     with pytest.raises(ValueError, match="no recordings"):
         patch.plot.recordings(p.Section(name="unrecorded"))
-    with pytest.raises(ValueError, match="add_3d"):
-        patch.plot.morphology(p.Section(name="no_points"))
+    with pytest.raises(ValueError, match="no sections"):
+        patch.plot.morphology([])
     with pytest.raises(ValueError, match="2 spike times but 1 GIDs"):
         patch.plot.raster([1.0, 2.0], [0])
