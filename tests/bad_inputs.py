@@ -70,7 +70,28 @@ BAD_INPUTS = [
         **{"x above 1": "s(1.5)", "x below 0": "s(-0.1)", "NaN": "s(float('nan'))"},
     ),
     *rows("section(x)", "TypeError", **{"a string": "s('middle')"}),
-    *rows("section.insert", "ValueError", **{"unknown mechanism": "s.insert('nosuch')"}),
+    *rows(
+        "section.insert",
+        "ValueError",
+        **{
+            "unknown mechanism": "s.insert('nosuch')",
+            "a typo": "s.insert('hhh')",
+            "a point process": "s.insert('ExpSyn')",
+        },
+    ),
+    *rows(
+        "mechanisms and their variables",
+        "AttributeError",
+        **{
+            "a typo of a mechanism variable": "seg.hh.gnabr = 0.2",
+            "a typo of a suffixed name": "s.gnabar_hhh = 0.2",
+            "a mechanism not inserted": "seg.pas",
+            "its variable on a segment": "seg.g_pas",
+            "its variable on a section": "s.g_pas = 0.001",
+            "a pointer to it": "p.Vector().record(seg._ref_i_pas)",
+        },
+    ),
+    *rows("Class.many", "AttributeError", **{"a typo of a parameter": "p.ExpSyn.many([s], tua=2)"}),
     *rows("section.insert", "TypeError", **{"a number": "s.insert(3)"}),
     *rows(
         "section.connect",
@@ -100,7 +121,16 @@ BAD_INPUTS = [
     ),
     *rows("section.pop", "HocSectionAccessError", **{"not pushed": "s.pop()"}),
     *rows("section.record", "ValueError", **{"x above 1": "s.record(2)"}),
-    *rows("section.iclamp", "ValueError", **{"x above 1": "s.iclamp(x=3)"}),
+    *rows(
+        "section.iclamp",
+        "ValueError",
+        **{
+            "x above 1": "s.iclamp(x=3)",
+            "NEURON's order (delay, duration, amplitude)": "s.iclamp(5, 30, 0.3)",
+            "the amplitude in the delay's place": "s.iclamp(0.5, 0.3, 5, 30)",
+        },
+    ),
+    *rows("section.iclamp", "TypeError", **{"dur and duration": "s.iclamp(duration=3, dur=3)"}),
     *rows("section.iclamp", "TypeError", **{"unknown keyword": "s.iclamp(amplitdue=1)"}),
     *rows(
         "section.vclamp", "ValueError", **{"wrong number of voltages": "s.vclamp(voltage=[1, 2])"}

@@ -37,7 +37,7 @@ def expected_trace():
 
 
 @pytest.mark.parametrize("row", BAD_INPUTS, ids=[f"{row.call}: {row.kind}" for row in BAD_INPUTS])
-def test_a_bad_input_raises_its_exception(row, expected_trace):
+def test_a_bad_input_raises_its_exception(row, expected_trace, capfd):
     namespace = {"p": p, "h": h, "patch": patch, "gc": gc}
     exec(SETUP, namespace)
     expected = exception_class(row.exception)
@@ -45,6 +45,8 @@ def test_a_bad_input_raises_its_exception(row, expected_trace):
         exec(row.code, namespace)
     assert type(raised.value) is expected or row.exception in {"TypeError", "ValueError"}
     assert str(raised.value).strip(), "the exception says what went wrong"
+    assert "near line 0" not in str(raised.value), "no HOC position junk"
+    assert capfd.readouterr().err == "", "NEURON prints nothing of an error Patch raises"
     namespace.clear()
     gc.collect()
     np.testing.assert_array_equal(reference_trace(), expected_trace)

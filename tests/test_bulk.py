@@ -303,7 +303,7 @@ def test_netcons_made_in_bulk_know_their_ends_from_neuron():
     assert detector.source is stimuli[0] and detector.target is None
 
 
-def test_indexing_by_positions_or_a_mask_gives_a_collection():
+def test_indexing_by_positions_a_mask_or_a_slice_gives_a_collection():
     synapses = p.ExpSyn.many([p.Section(name="subset_host")] * 3, tau=[1, 2, 3])
     repeated = synapses[np.arange(7) % 3]
     assert isinstance(repeated, Collection) and len(repeated) == 7
@@ -312,7 +312,14 @@ def test_indexing_by_positions_or_a_mask_gives_a_collection():
     assert synapses[[True, False, True]].get("tau").tolist() == [1, 3]
     assert synapses[[-1, 0]].get("tau").tolist() == [3, 1]
     assert len(synapses[[]]) == 0
-    assert isinstance(synapses[0:2], list), "a slice still gives Patch objects"
+    first_two = synapses[0:2]
+    assert isinstance(first_two, Collection) and first_two.get("tau").tolist() == [1, 2]
+    assert synapses[::-2].get("tau").tolist() == [3, 1] and len(synapses[5:]) == 0
+    assert first_two[1] is synapses[1]
+    assert len(first_two.stimulate()) == 2, "slices take the bulk calls (issue 16)"
+    rotated = synapses[1:] + synapses[:1]
+    assert isinstance(rotated, list) and rotated == [synapses[1], synapses[2], synapses[0]]
+    assert [0] + synapses[:1] == [0, synapses[0]]
 
 
 def test_a_subset_keeps_its_collection_and_connects_in_bulk():

@@ -1,5 +1,5 @@
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeAlias, overload
 
@@ -229,21 +229,23 @@ class Section(PythonHocObject):
         self,
         x: float = 0.5,
         delay: float = 0.0,
-        duration: float = 100.0,
+        duration: float | None = None,
         amplitude: float | Sequence[float] | None = None,
         *,
         amp: float | Sequence[float] | None = None,
+        dur: float | None = None,
     ) -> IClamp: ...
     def vclamp(
         self,
         x: float = 0.5,
         delay: float | None = None,
-        duration: float = 100.0,
+        duration: float | None = None,
         after: float = 0.0,
         voltage: float | Sequence[float] | None = None,
         holding: float = ...,
         *,
         before: float | None = None,
+        dur: float | None = None,
     ) -> SEClamp: ...
 
 @disjoint_base
@@ -348,9 +350,9 @@ class Collection:
     @overload
     def __getitem__(self, index: int, /) -> Any: ...
     @overload
-    def __getitem__(self, index: slice, /) -> list[Any]: ...
-    @overload
-    def __getitem__(self, index: Sequence[int] | npt.NDArray[Any], /) -> Collection: ...
+    def __getitem__(self, index: slice | Sequence[int] | npt.NDArray[Any], /) -> Collection: ...
+    def __add__(self, other: Iterable[Any], /) -> list[Any]: ...
+    def __radd__(self, other: Iterable[Any], /) -> list[Any]: ...
     def __iter__(self) -> CollectionIterator: ...
     def set(self, name: str, values: Any) -> None: ...
     def get(self, name: str) -> Any: ...

@@ -90,7 +90,12 @@ fn to_python(py: Python<'_>, error: &NrnError, neuron_output: &str) -> PyErr {
 /// NEURON's printout repeats the message and adds where it happened (the HOC line);
 /// keep the part that adds something.
 fn with_neuron_output(message: &str, neuron_output: &str) -> String {
-    let context: Vec<&str> = neuron_output
+    // "near line 0" and what follows (a caret, HOC's echo of Python's call as `objref
+    // hoc_obj_[2]` or `Vector[96].record(3)`) point at no line of the user's.
+    let report = neuron_output
+        .split_once(" near line 0\n")
+        .map_or(neuron_output, |(reason, _position)| reason);
+    let context: Vec<&str> = report
         .lines()
         .map(str::trim_end)
         .filter(|line| !line.trim().is_empty())

@@ -106,6 +106,23 @@ impl PythonHocObject {
             .flatten()
     }
 
+    /// The error for NEURON's range variable `name` of a point process whose section was
+    /// deleted (or that was never placed), told by the Rust core while this object has no
+    /// Python object: asked of NEURON's Python, NEURON would print its report too.
+    fn lost_section(&self, name: &str) -> Option<PyErr> {
+        // SAFETY: as in number_without_python.
+        let neuron = unsafe { nrn::Neuron::get_serialized() }?;
+        match self
+            .neuron
+            .with_neuron(|handle| neuron.property(handle, name))?
+        {
+            Err(error @ nrn::NrnError::LostSection { .. }) => {
+                Some(crate::errors::PatchErr::from(error).into())
+            }
+            _ => None,
+        }
+    }
+
     /// Sets NEURON's number `name` through the Rust core while this object has no Python
     /// object; whether it did (if not, NEURON's Python sets it, or says what is wrong).
     fn set_number_without_python(&self, name: &str, value: &Bound<'_, PyAny>) -> bool {
@@ -447,6 +464,9 @@ impl PythonHocObject {
         {
             return Ok(number.into_pyobject(py)?.into_any());
         }
+        if let Some(error) = (!dunder).then(|| this.lost_section(text)).flatten() {
+            return Err(error);
+        }
         let neuron = this.neuron_object(py)?;
         drop(this);
         let found = typed(neuron.getattr_opt(name), &neuron)?;
@@ -503,6 +523,9 @@ impl PythonHocObject {
             .set_number_without_python(name.to_str()?, value)
         {
             return Ok(());
+        }
+        if let Some(error) = slf.borrow().lost_section(name.to_str()?) {
+            return Err(error);
         }
         let neuron = slf.borrow().neuron_object(py)?;
         if set_on_neuron(&neuron, name, value)? {

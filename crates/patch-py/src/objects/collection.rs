@@ -115,9 +115,16 @@ impl Collection {
         slf: &Bound<'py, Self>,
         indices: &Bound<'py, PyAny>,
     ) -> PatchResult<Bound<'py, Collection>> {
-        let py = slf.py();
         let length = slf.get().handles.0.len();
-        let positions = positions(indices, length)?;
+        Collection::subset_at(slf, &positions(indices, length)?)
+    }
+
+    /// The objects at `positions`, as a collection that keeps this one.
+    fn subset_at<'py>(
+        slf: &Bound<'py, Self>,
+        positions: &[usize],
+    ) -> PatchResult<Bound<'py, Collection>> {
+        let py = slf.py();
         let handles = positions
             .iter()
             .map(|&position| slf.get().handles.0[position].clone())
@@ -154,20 +161,44 @@ impl Collection {
         self.handles.0.len()
     }
 
+    /// `synapses[1:] + synapses[:1]` is a list of the objects, as it was when slices were
+    /// lists (NetCons and the bulk calls take lists).
+    fn __add__<'py>(
+        slf: &Bound<'py, Self>,
+        other: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, pyo3::types::PyList>> {
+        let joined =
+            pyo3::types::PyList::new(slf.py(), slf.try_iter()?.collect::<PyResult<Vec<_>>>()?)?;
+        for item in other.try_iter()? {
+            joined.append(item?)?;
+        }
+        Ok(joined)
+    }
+
+    fn __radd__<'py>(
+        slf: &Bound<'py, Self>,
+        other: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, pyo3::types::PyList>> {
+        let joined =
+            pyo3::types::PyList::new(slf.py(), other.try_iter()?.collect::<PyResult<Vec<_>>>()?)?;
+        for item in slf.try_iter()? {
+            joined.append(item?)?;
+        }
+        Ok(joined)
+    }
+
     fn __getitem__<'py>(
         slf: &Bound<'py, Self>,
         index: &Bound<'py, PyAny>,
     ) -> PatchResult<Bound<'py, PyAny>> {
         let length = slf.get().handles.0.len();
+        // Slices give collections, as masks and index arrays do (`synapses[:2].stimulate()`).
         if let Ok(slice) = index.cast::<PySlice>() {
             let indices = slice.indices(length as isize)?;
-            let mut items = Vec::with_capacity(indices.slicelength);
-            let mut position = indices.start;
-            for _ in 0..indices.slicelength {
-                items.push(Collection::item(slf, position as usize)?);
-                position += indices.step;
-            }
-            return Ok(pyo3::types::PyList::new(slf.py(), items)?.into_any());
+            let positions: Vec<usize> = (0..indices.slicelength)
+                .map(|step| (indices.start + step as isize * indices.step) as usize)
+                .collect();
+            return Ok(Collection::subset_at(slf, &positions)?.into_any());
         }
         let Ok(index) = index.extract::<isize>() else {
             return Ok(Collection::subset(slf, index)?.into_any());

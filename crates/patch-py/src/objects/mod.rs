@@ -3,6 +3,7 @@
 pub mod base;
 pub mod batch;
 pub mod callable;
+pub mod clamp_arguments;
 pub mod classes;
 pub mod collection;
 pub mod guards;

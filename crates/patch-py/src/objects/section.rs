@@ -4,6 +4,7 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use super::base::{class_attribute, generic_attribute, PythonHocObject};
+use super::clamp_arguments::{check_amplitude_order, check_position, either};
 use super::netcon::{self, Settings};
 use super::neuron_types::{has_type, neuron_types};
 use super::registry::{call_unwrapped, unwrap, unwrap_args, unwrap_kwargs, wrap};
@@ -506,26 +507,33 @@ impl Section {
         Ok(synapse)
     }
 
-    /// A current clamp at `x`: `amplitude` (nA, `amp` also accepted) from `delay` for
-    /// `duration` ms; a list of amplitudes plays one value per time step from `delay`.
-    #[pyo3(signature = (x = 0.5, delay = 0.0, duration = 100.0, amplitude = None, *, amp = None))]
+    /// A current clamp at `x`: `amplitude` (nA) from `delay` for `duration` ms; a list of
+    /// amplitudes plays one value per time step from `delay`. NEURON's names `amp` and
+    /// `dur` are accepted too.
+    #[pyo3(signature = (x = 0.5, delay = 0.0, duration = None, amplitude = None, *, amp = None, dur = None))]
+    #[allow(clippy::too_many_arguments)]
     fn iclamp<'py>(
         slf: &Bound<'py, Self>,
         x: f64,
         delay: f64,
-        duration: f64,
+        duration: Option<f64>,
         amplitude: Option<Bound<'py, PyAny>>,
         amp: Option<Bound<'py, PyAny>>,
+        dur: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        let amplitude = match (amplitude, amp) {
-            (Some(_), Some(_)) => {
-                return Err(pyo3::exceptions::PyTypeError::new_err(
-                    "give the amplitude once: `amplitude=` or `amp=`",
-                ))
-            }
-            (Some(value), None) | (None, Some(value)) => value,
-            (None, None) => 0.0_f64.into_pyobject(py)?.into_any(),
+        let duration = either(duration, dur, ("duration", "dur"))?.unwrap_or(100.0);
+        let given: Vec<f64> = amplitude
+            .iter()
+            .filter_map(|value| value.extract().ok())
+            .collect();
+        check_position("iclamp", x, &[&[delay, duration][..], &given].concat())?;
+        if let Some(amplitude) = &amplitude {
+            check_amplitude_order(delay, duration, amplitude)?;
+        }
+        let amplitude = match either(amplitude, amp, ("amplitude", "amp"))? {
+            Some(value) => value,
+            None => 0.0_f64.into_pyobject(py)?.into_any(),
         };
         let clamp = super::point_process::new_point_process(
             py,
@@ -540,30 +548,25 @@ impl Section {
     }
 
     /// A voltage clamp at `x`: `holding` mV until `delay` (`before` also accepted), then
-    /// `voltage` for `duration` ms, then `holding` for `after` ms. `voltage` may also be
-    /// the three levels.
-    #[pyo3(signature = (x = 0.5, delay = None, duration = 100.0, after = 0.0, voltage = None, holding = -70.0, *, before = None))]
+    /// `voltage` for `duration` ms (`dur` also accepted), then `holding` for `after` ms.
+    /// `voltage` may also be the three levels.
+    #[pyo3(signature = (x = 0.5, delay = None, duration = None, after = 0.0, voltage = None, holding = -70.0, *, before = None, dur = None))]
     #[allow(clippy::too_many_arguments)]
     fn vclamp<'py>(
         slf: &Bound<'py, Self>,
         x: f64,
         delay: Option<f64>,
-        duration: f64,
+        duration: Option<f64>,
         after: f64,
         voltage: Option<Bound<'py, PyAny>>,
         holding: f64,
         before: Option<f64>,
+        dur: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        let delay = match (delay, before) {
-            (Some(_), Some(_)) => {
-                return Err(pyo3::exceptions::PyTypeError::new_err(
-                    "give the pre-step duration once: `delay=` or `before=`",
-                ))
-            }
-            (Some(value), None) | (None, Some(value)) => value,
-            (None, None) => 0.0,
-        };
+        let delay = either(delay, before, ("pre-step duration", "before"))?.unwrap_or(0.0);
+        let duration = either(duration, dur, ("duration", "dur"))?.unwrap_or(100.0);
+        check_position("vclamp", x, &[])?;
         let clamp = super::point_process::new_point_process(
             py,
             "SEClamp",

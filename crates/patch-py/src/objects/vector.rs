@@ -67,13 +67,11 @@ impl Vector {
         call_args.extend(unwrap_args(args)?.iter());
         let neuron = slf.borrow().as_super().neuron_object(py)?;
         let kwargs = unwrap_kwargs(kwargs)?;
-        neuron
-            .call_method(
-                pyo3::intern!(py, "record"),
-                PyTuple::new(py, call_args)?,
-                kwargs.as_ref(),
-            )
-            .map_err(|error| record_error(py, target, error))?;
+        let call_args = PyTuple::new(py, call_args)?;
+        crate::capture::neuron_call_as(py, "HocRecordError", || {
+            neuron.call_method(pyo3::intern!(py, "record"), call_args, kwargs.as_ref())
+        })
+        .map_err(|error| record_error(py, target, error))?;
         slf.borrow_mut().as_super().keep(target);
         Ok(slf.clone())
     }
