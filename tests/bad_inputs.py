@@ -95,6 +95,14 @@ BAD_INPUTS = [
     *rows("section.insert", "TypeError", **{"a number": "s.insert(3)"}),
     *rows(
         "section.connect",
+        "HocConnectError",
+        **{
+            "closing a loop": "t = p.Section(name='t'); t.connect(s(1)); s.connect(t(1))",
+            "to itself": "s.connect(s(0.5))",
+        },
+    ),
+    *rows(
+        "section.connect",
         "TypeError",
         **{"a number": "s.connect(3)", "a point process": "s.connect(syn)"},
     ),

@@ -480,6 +480,7 @@ impl PythonHocInterpreter {
             return Ok(());
         }
         check_can_continue(py)?;
+        warn_before_continuing(py, "continuerun")?;
         without_garbage_collection(py, || self.advance_to(py, tstop))
     }
 
@@ -487,6 +488,7 @@ impl PythonHocInterpreter {
     fn fadvance(&self, py: Python<'_>) -> PyResult<()> {
         let h = self.h(py)?;
         check_can_continue(py)?;
+        warn_before_continuing(py, "fadvance")?;
         without_garbage_collection(py, || neuron_call(py, || h.call_method0("fadvance")))?;
         Ok(())
     }
@@ -498,6 +500,34 @@ impl PythonHocInterpreter {
     fn __clear__(&mut self) {
         self.h = None;
     }
+}
+
+/// Warns when going on with a simulation gives other results than the user expects: it
+/// was never initialised (NEURON starts from t = 0 with unset states), or a recording was
+/// made since it was (NEURON fills it only from the next initialisation on).
+pub(crate) fn warn_before_continuing(py: Python<'_>, call: &str) -> PyResult<()> {
+    if !crate::run_state::ever_initialised() {
+        crate::errors::warn(
+            py,
+            &format!(
+                "p.{call}() before any p.finitialize(): NEURON starts from t = 0 with the \
+                 states of no initialisation. Call p.finitialize(v_init) first, or use \
+                 p.run(duration), which initialises"
+            ),
+        )?;
+    }
+    if crate::run_state::take_late_recording() {
+        crate::errors::warn(
+            py,
+            &format!(
+                "p.{call}() continues a run, but a recording was made after it was \
+                 initialised: NEURON fills a recording only from the next p.finitialize() \
+                 (or p.run()) on, so it stays empty now. Make recordings before \
+                 initialising"
+            ),
+        )?;
+    }
+    Ok(())
 }
 
 /// NEURON's `finitialize(v)` (at `v` mV if given), once Patch checked the model and, when

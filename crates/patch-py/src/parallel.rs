@@ -277,6 +277,7 @@ impl ParallelContext {
         let py = slf.py();
         if crate::run_state::ever_initialised() {
             crate::interpreter::check_can_continue(py)?;
+            crate::interpreter::warn_before_continuing(py, "parallel.psolve")?;
             ParallelContext::apply_max_step(slf)?;
         } else {
             crate::interpreter::initialise(py, None)?;

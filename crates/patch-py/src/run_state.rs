@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 static FREED_SINCE_INITIALISATION: AtomicBool = AtomicBool::new(false);
 static EVER_INITIALISED: AtomicBool = AtomicBool::new(false);
+static RECORDING_SINCE_INITIALISATION: AtomicBool = AtomicBool::new(false);
 
 /// Called when a wrapper lets go of a point process or NetCon.
 pub fn object_with_events_freed() {
@@ -17,6 +18,7 @@ pub fn object_with_events_freed() {
 /// Called at every `finitialize`: NEURON's queue starts afresh.
 pub fn initialised() {
     FREED_SINCE_INITIALISATION.store(false, Ordering::Relaxed);
+    RECORDING_SINCE_INITIALISATION.store(false, Ordering::Relaxed);
     EVER_INITIALISED.store(true, Ordering::Relaxed);
 }
 
@@ -28,4 +30,17 @@ pub fn ever_initialised() -> bool {
 /// Whether continuing without initialising again could deliver an event to freed memory.
 pub fn continuing_is_unsafe() -> bool {
     FREED_SINCE_INITIALISATION.load(Ordering::Relaxed)
+}
+
+/// Called when a recording is made: NEURON fills it only from the next `finitialize` on.
+pub fn recording_made() {
+    if ever_initialised() {
+        RECORDING_SINCE_INITIALISATION.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Whether a recording was made since the last initialisation (asked once: the answer
+/// is forgotten).
+pub fn take_late_recording() -> bool {
+    RECORDING_SINCE_INITIALISATION.swap(false, Ordering::Relaxed)
 }

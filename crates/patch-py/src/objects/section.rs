@@ -119,6 +119,64 @@ impl Section {
     }
 }
 
+/// NEURON's section that `target` (a section or a segment, Patch's or NEURON's) is or is
+/// on; None for anything else (NEURON's connect says what is wrong with it).
+fn section_of<'py>(target: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let py = target.py();
+    let section = match target.cast::<Segment>() {
+        Ok(segment) => segment.borrow().section(py),
+        Err(_) => Some(target.clone()),
+    };
+    if let Some(section) = section.as_ref().and_then(|s| s.cast::<Section>().ok()) {
+        return Ok(Some(neuron_section(section)?));
+    }
+    let raw = unwrap(target)?;
+    Ok(match super::neuron_types::neuron_kind(&raw)? {
+        super::neuron_types::NeuronKind::Section => Some(raw),
+        super::neuron_types::NeuronKind::Segment => Some(raw.getattr(pyo3::intern!(py, "sec"))?),
+        _ => None,
+    })
+}
+
+/// NEURON accepts a connection that closes a loop of sections and fails at the next run;
+/// refuse it here, naming the loop. `child` would close one when it is `parent` or one of
+/// its ancestors.
+fn refuse_loop(child: &Bound<'_, PyAny>, parent: &Bound<'_, PyAny>) -> PyResult<()> {
+    let py = child.py();
+    let mut path = vec![parent.clone()];
+    // Bounded: a loop already made through neuron.h must not hang this walk.
+    while path.len() <= MAX_TREE_DEPTH {
+        let current = path.last().cloned().unwrap_or_else(|| parent.clone());
+        if current.eq(child)? {
+            let names = path
+                .iter()
+                .rev()
+                .map(|section| Ok(section.call_method0(pyo3::intern!(py, "name"))?.to_string()))
+                .collect::<PyResult<Vec<_>>>()?;
+            return Err(crate::errors::patch_error(
+                py,
+                "HocConnectError",
+                &format!(
+                    "connecting {child} to {parent} would close a loop ({} -> {child}): the \
+                     sections of a cell form a tree, so connect each one to its parent only",
+                    names.join(" -> "),
+                    child = names[0],
+                    parent = parent.call_method0(pyo3::intern!(py, "name"))?,
+                ),
+            ));
+        }
+        let parent_segment = current.call_method0(pyo3::intern!(py, "parentseg"))?;
+        if parent_segment.is_none() {
+            return Ok(());
+        }
+        path.push(parent_segment.getattr(pyo3::intern!(py, "sec"))?);
+    }
+    Ok(())
+}
+
+/// More sections between a cell's root and a tip than any reconstruction has.
+const MAX_TREE_DEPTH: usize = 100_000;
+
 /// NEURON's own numbers of every section, and range variables: read and set on NEURON's
 /// section directly (not first looked for among Patch's and the user's attributes).
 fn is_neuron_number(name: &str) -> bool {
@@ -250,6 +308,9 @@ impl Section {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, Self>> {
         let py = slf.py();
+        if let Some(parent) = section_of(target)? {
+            refuse_loop(&neuron_section(slf)?, &parent)?;
+        }
         if args.is_empty() && kwargs.is_none() && Section::connect_directly(slf, target)? {
             return Ok(slf.clone());
         }

@@ -72,6 +72,7 @@ impl Vector {
             neuron.call_method(pyo3::intern!(py, "record"), call_args, kwargs.as_ref())
         })
         .map_err(|error| record_error(py, target, error))?;
+        crate::run_state::recording_made();
         slf.borrow_mut().as_super().keep(target);
         Ok(slf.clone())
     }
