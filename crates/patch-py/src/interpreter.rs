@@ -715,14 +715,11 @@ impl PythonHocInterpreter {
     /// Runs from the current time to `tstop`: psolve in parallel runs, continuerun
     /// otherwise.
     fn advance_to(&self, py: Python<'_>, tstop: f64) -> PyResult<()> {
+        let h = self.h(py)?;
         match parallel::parallel_run(py) {
-            Some(context) => parallel::run_parallel(&unwrap(context.as_any())?, tstop)?,
-            None => {
-                let h = self.h(py)?;
-                neuron_call(py, || h.call_method1("continuerun", (tstop,)))?;
-            }
+            Some(context) => parallel::run_parallel(&unwrap(context.as_any())?, tstop),
+            None => crate::interruptible::advance(py, &h, None, tstop),
         }
-        Ok(())
     }
 
     fn h<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

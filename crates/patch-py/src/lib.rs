@@ -8,6 +8,7 @@ mod convert;
 mod core;
 mod errors;
 mod interpreter;
+mod interruptible;
 mod mechanisms;
 mod objects;
 mod parallel;

@@ -584,11 +584,10 @@ impl ParallelContext {
 
 /// `psolve` to `tstop`, once every rank agreed to run to the same time.
 pub fn run_parallel(neuron_context: &Bound<'_, PyAny>, tstop: f64) -> PyResult<()> {
+    let py = neuron_context.py();
     agree(neuron_context, Collective::Run { tstop })?;
-    neuron_call(neuron_context.py(), || {
-        neuron_context.call_method1("psolve", (tstop,))
-    })?;
-    Ok(())
+    let h = crate::objects::neuron_types::neuron_types(py)?.h.bind(py);
+    crate::interruptible::advance(py, h, Some(neuron_context), tstop)
 }
 
 /// Registers `netcon`'s source as `gid` on this rank and, with `output`, sends its spikes

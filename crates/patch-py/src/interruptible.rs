@@ -1,0 +1,105 @@
+//! Runs that Ctrl-C stops. NEURON ignores Ctrl-C while it simulates, so Patch advances in
+//! pieces of about a quarter of a second of wall time and lets Python's signal handlers
+//! run between them: a run stops within about a second, at the end of a piece (a
+//! consistent state, from which `p.continuerun` goes on). Under MPI the ranks agree after
+//! each piece whether any was interrupted, and all stop at the same time.
+//!
+//! Splitting changes nothing in the results: NEURON's fixed step takes the same steps
+//! whatever the stops in between, and a piece costs one call into NEURON (a few per
+//! second).
+
+use std::time::{Duration, Instant};
+
+use pyo3::exceptions::PyKeyboardInterrupt;
+use pyo3::prelude::*;
+
+use crate::capture::neuron_call;
+
+/// The wall time a piece aims at.
+const PIECE: Duration = Duration::from_millis(250);
+/// The first piece, in time steps: short, until the speed of the model is known.
+const FIRST_PIECE_STEPS: f64 = 10.0;
+
+/// Advances NEURON's simulation until `tstop` ms (NEURON's `continuerun`, or `psolve` of
+/// the ParallelContext `parallel` on several ranks), in pieces.
+pub fn advance(
+    py: Python<'_>,
+    h: &Bound<'_, PyAny>,
+    parallel: Option<&Bound<'_, PyAny>>,
+    tstop: f64,
+) -> PyResult<()> {
+    let dt: f64 = h.getattr(pyo3::intern!(py, "dt"))?.extract()?;
+    let mut length = FIRST_PIECE_STEPS * dt;
+    loop {
+        let now: f64 = h.getattr(pyo3::intern!(py, "t"))?.extract()?;
+        if now >= tstop - dt / 2.0 {
+            return Ok(());
+        }
+        let target = (now + length).min(tstop);
+        let started = Instant::now();
+        match parallel {
+            Some(context) => neuron_call(py, || context.call_method1("psolve", (target,)))?,
+            None => neuron_call(py, || h.call_method1("continuerun", (target,)))?,
+        };
+        let elapsed = started.elapsed();
+        let interrupted = py.check_signals().err();
+        let (anyone_interrupted, slowest) = match parallel {
+            Some(context) => agree(context, interrupted.is_some(), elapsed)?,
+            None => (interrupted.is_some(), elapsed),
+        };
+        if anyone_interrupted {
+            return Err(interrupted.unwrap_or_else(|| {
+                PyKeyboardInterrupt::new_err("another rank was interrupted (Ctrl-C)")
+            }));
+        }
+        let after: f64 = h.getattr(pyo3::intern!(py, "t"))?.extract()?;
+        if after <= now {
+            // NEURON stopped on its own (`stoprun`): so does the run.
+            return Ok(());
+        }
+        length = next_length(length, slowest, dt);
+    }
+}
+
+/// The next piece's simulated length, from how long the last one took.
+fn next_length(length: f64, took: Duration, dt: f64) -> f64 {
+    if took < PIECE / 2 {
+        length * 2.0
+    } else if took > PIECE * 2 {
+        (length / 2.0).max(dt)
+    } else {
+        length
+    }
+}
+
+/// Whether any rank was interrupted, and the longest any took: the same answer on every
+/// rank (one allreduce), so all take the same pieces.
+fn agree(
+    context: &Bound<'_, PyAny>,
+    interrupted: bool,
+    took: Duration,
+) -> PyResult<(bool, Duration)> {
+    let py = context.py();
+    let mine = vec![f64::from(u8::from(interrupted)), took.as_secs_f64()];
+    let vector = crate::objects::neuron_types::hoc_attribute(py, "Vector")?.call1((mine,))?;
+    // 2: the maximum.
+    context.call_method1(pyo3::intern!(py, "allreduce"), (&vector, 2))?;
+    let agreed: Vec<f64> = vector
+        .call_method0(pyo3::intern!(py, "to_python"))?
+        .extract()?;
+    Ok((agreed[0] > 0.0, Duration::from_secs_f64(agreed[1].max(0.0))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_grow_while_fast_and_shrink_when_slow() {
+        let dt = 0.025;
+        assert_eq!(next_length(1.0, Duration::from_millis(10), dt), 2.0);
+        assert_eq!(next_length(1.0, Duration::from_millis(250), dt), 1.0);
+        assert_eq!(next_length(1.0, Duration::from_secs(2), dt), 0.5);
+        assert_eq!(next_length(dt, Duration::from_secs(2), dt), dt);
+    }
+}
