@@ -660,7 +660,14 @@ struct ProgressBar<'py> {
 
 impl<'py> ProgressBar<'py> {
     fn new(py: Python<'py>, total: f64) -> PyResult<ProgressBar<'py>> {
-        let bar = match py.import("tqdm") {
+        // tqdm.auto draws a widget in notebooks, but warns without ipywidgets (which draw
+        // it): then the text bar, which notebooks show too.
+        let module = if py.import("ipywidgets").is_ok() {
+            "tqdm.auto"
+        } else {
+            "tqdm"
+        };
+        let bar = match py.import(module) {
             Ok(tqdm) => {
                 let options = PyDict::new(py);
                 options.set_item("total", total)?;
@@ -680,6 +687,8 @@ impl<'py> ProgressBar<'py> {
     }
 
     fn update(&self, now: f64) -> PyResult<()> {
+        // NEURON's last step may end a rounding error past the end: tqdm warns beyond it.
+        let now = now.min(self.total);
         let step = now - self.shown.replace(now);
         match &self.bar {
             Some(bar) => bar.call_method1("update", (step,)).map(drop),
