@@ -98,5 +98,27 @@ def test_a_recording_made_after_initialising_warns_when_the_run_goes_on(soma):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         p.continuerun(2)
-        p.run(1)
+        p.finitialize(-65)
+        p.continuerun(1)
     assert len(late) > 0, "the next initialisation starts it"
+
+
+def test_reprs_show_what_a_user_needs(soma):
+    assert repr(p.Vector([1, 2, 3])) == "<patch Vector of 3: [1, 2, 3]>"
+    assert repr(p.Vector(range(100))) == "<patch Vector of 100: [0, 1, 2, 3, …, 99]>"
+    synapse, stimulus = p.ExpSyn(soma(0.5)), p.NetStim()
+    connection = repr(p.NetCon(stimulus, synapse, weight=0.05, delay=2))
+    assert connection.startswith("<patch NetCon NetStim[") and " → ExpSyn[" in connection
+    assert "weight 0.05, delay 2 ms" in connection
+    detector = repr(p.NetCon(soma(0.3), None))
+    assert "soma(0.3) → no target (a spike detector)" in detector
+    assert "threshold" in detector
+    assert repr(soma) == "<patch Section soma>"
+    assert repr(p.Section()) == "<patch Section without a name>"
+
+
+def test_notebooks_get_compact_html(soma):
+    assert soma._repr_html_().startswith("<b>Section</b> soma") and "hh" in soma._repr_html_()
+    assert "<code>[1, 2]</code>" in p.Vector([1, 2])._repr_html_()
+    html = p.NetCon(p.NetStim(), p.ExpSyn(soma))._repr_html_()
+    assert html.startswith("<b>NetCon</b> NetStim[") and "&lt;" not in html

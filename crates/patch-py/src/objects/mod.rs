@@ -6,6 +6,7 @@ pub mod callable;
 pub mod clamp_arguments;
 pub mod classes;
 pub mod collection;
+pub mod display;
 pub mod guards;
 pub mod hints;
 pub mod netcon;

@@ -42,6 +42,39 @@ pub struct NetCon {
 }
 
 impl NetCon {
+    /// What the repr and the HTML form show.
+    fn parts(slf: &Bound<'_, Self>) -> PyResult<super::display::NetConParts> {
+        let py = slf.py();
+        let gid = slf.borrow().gid;
+        let source = match NetCon::source(slf)? {
+            Some(source) => source.str()?.to_string(),
+            None if gid >= 0 => format!("GID {gid}"),
+            None => "no source".to_string(),
+        };
+        let target = match NetCon::target(slf)? {
+            Some(target) => target.str()?.to_string(),
+            None => "no target (a spike detector)".to_string(),
+        };
+        let weight: f64 = unwrap(slf.as_any())?
+            .getattr(pyo3::intern!(py, "weight"))?
+            .get_item(0)?
+            .extract()?;
+        let mut numbers = vec![
+            format!("weight {weight}"),
+            format!("delay {} ms", NetCon::delay(slf)?),
+        ];
+        // A NetCon without a source of its own has no threshold to read.
+        if source != "no source" && !slf.borrow().received {
+            if let Ok(threshold) = NetCon::threshold(slf) {
+                numbers.push(format!("threshold {threshold} mV"));
+            }
+        }
+        Ok(super::display::NetConParts {
+            source,
+            target,
+            numbers,
+        })
+    }
     pub fn of_handle(handle: nrn::ObjectHandle) -> PyClassInitializer<NetCon> {
         PyClassInitializer::from(PythonHocObject::of_handle(handle))
             .add_subclass(NetCon::unconnected())
@@ -216,6 +249,15 @@ impl NetCon {
         }
         let target = unwrap(slf.as_any())?.call_method0(pyo3::intern!(py, "syn"))?;
         (!target.is_none()).then(|| wrap(target)).transpose()
+    }
+
+    /// `<patch NetCon soma(0.5) → ExpSyn[0]: weight 0.05, delay 1 ms, threshold 10 mV>`.
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        Ok(NetCon::parts(slf)?.repr())
+    }
+
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        Ok(NetCon::parts(slf)?.html())
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {

@@ -188,6 +188,19 @@ fn is_neuron_number(name: &str) -> bool {
 
 #[pymethods]
 impl Section {
+    /// `<patch Section soma>`; a section without a name and the cell of one made with
+    /// `cell=` say so.
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        Ok(format!(
+            "<patch Section {}>",
+            super::display::section_name(&neuron_section(slf)?)?
+        ))
+    }
+
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        super::display::section_html(&neuron_section(slf)?)
+    }
+
     /// Patch's own attributes first; NEURON's numbers straight from NEURON's section;
     /// everything else as `PythonHocObject` answers it.
     fn __getattribute__<'py>(

@@ -43,6 +43,16 @@ fn neuron_pointer<'py>(target: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>
 
 #[pymethods]
 impl Vector {
+    /// `<patch Vector of 3: [1, 2, 3]>`: the length and the values (the first few and
+    /// the last of a long one).
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        super::display::vector_repr(&unwrap(slf.as_any())?)
+    }
+
+    fn _repr_html_(slf: &Bound<'_, Self>) -> PyResult<String> {
+        super::display::vector_html(&unwrap(slf.as_any())?)
+    }
+
     #[new]
     fn py_new(neuron: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Vector>> {
         Ok(
