@@ -77,7 +77,7 @@ impl PythonHocObject {
     }
 
     /// Lets go of the NEURON object and of the registry entry.
-    fn release(&mut self) {
+    pub fn release(&mut self) {
         if self.registry_key != 0 {
             super::registry::forget(std::mem::take(&mut self.registry_key));
         }
@@ -426,7 +426,7 @@ impl PythonHocObject {
     }
 
     /// Drops the reference to `object`; returns whether there was one.
-    fn __deref__(&mut self, object: &Bound<'_, PyAny>) -> bool {
+    pub fn __deref__(&mut self, object: &Bound<'_, PyAny>) -> bool {
         self.references.remove(object)
     }
 
@@ -581,7 +581,7 @@ impl PythonHocObject {
     /// The strong references this object holds, in the order they were made (nrn-patch's
     /// `_references`).
     #[getter]
-    fn _references<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyAny>> {
+    pub fn _references<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyAny>> {
         self.references
             .iter()
             .map(|object| object.bind(py).clone())
@@ -624,11 +624,24 @@ impl PythonHocObject {
     }
 
     fn __richcmp__<'py>(
-        &self,
+        slf: &Bound<'py, Self>,
         other: &Bound<'py, PyAny>,
         op: CompareOp,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let neuron = self.neuron_object(other.py())?;
+        let py = slf.py();
+        let other_removed = other
+            .cast::<PythonHocObject>()
+            .is_ok_and(|other| other.borrow().neuron.is_cleared());
+        if slf.borrow().neuron.is_cleared() || other_removed {
+            // A removed object is only itself (`removed in section.point_processes()`).
+            let same = slf.is(other);
+            return match op {
+                CompareOp::Eq => Ok(same.into_pyobject(py)?.to_owned().into_any()),
+                CompareOp::Ne => Ok((!same).into_pyobject(py)?.to_owned().into_any()),
+                _ => Ok(py.NotImplemented().into_bound(py)),
+            };
+        }
+        let neuron = slf.borrow().neuron_object(py)?;
         wrap(neuron.rich_compare(unwrap(other)?, op)?)
     }
 

@@ -42,6 +42,24 @@ pub struct NetCon {
 }
 
 impl NetCon {
+    /// Stops delivering (NEURON's `active(0)`), and lets its ends and itself go of each
+    /// other: what `PointProcess.remove` does to the NetCons of what it removes.
+    pub fn stop(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let py = slf.py();
+        unwrap(slf.as_any())?.call_method1(pyo3::intern!(py, "active"), (0,))?;
+        let ends = {
+            let mut netcon = slf.borrow_mut();
+            [netcon.source.take(), netcon.target.take()]
+        };
+        for end in ends.into_iter().flatten() {
+            if let Ok(end) = end.bind(py).cast::<PythonHocObject>() {
+                end.borrow_mut().__deref__(slf.as_any());
+            }
+        }
+        slf.as_super().borrow_mut().forget_references();
+        Ok(())
+    }
+
     /// What the repr and the HTML form show.
     fn parts(slf: &Bound<'_, Self>) -> PyResult<super::display::NetConParts> {
         let py = slf.py();

@@ -102,7 +102,9 @@ impl NeuronRef {
         let made = match decode(word) {
             Held::Python(object) => return Ok(unsafe { Bound::from_borrowed_ptr(py, object) }),
             Held::Nothing => {
-                return Err(PyReferenceError::new_err("this Patch object was cleared"))
+                return Err(PyReferenceError::new_err(
+                    "this Patch object was removed (or cleared): make a new one",
+                ))
             }
             Held::Neuron(object) => {
                 let handle = ManuallyDrop::new(owned_handle(object));

@@ -85,6 +85,27 @@ impl PointProcess {
         names.call_method0(pyo3::intern!(py, "copy"))
     }
 
+    /// Takes this point process away: its section and its NetCons let go of it (the
+    /// NetCons stop delivering), and so does this wrapper, so NEURON frees it at once
+    /// unless you hold NEURON's own object. For notebooks: a cell run again can replace
+    /// the inputs it made (`for old in soma.point_processes(): old.remove()`). Using it
+    /// afterwards raises `ReferenceError`; initialise before running on.
+    fn remove(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let py = slf.py();
+        let held = PythonHocObject::_references(&slf.as_super().borrow(), py);
+        for other in held {
+            if let Ok(netcon) = other.cast::<super::netcon::NetCon>() {
+                super::netcon::NetCon::stop(netcon)?;
+            } else if let Ok(other) = other.cast::<PythonHocObject>() {
+                other.borrow_mut().__deref__(slf.as_any());
+            }
+        }
+        let mut base = slf.as_super().borrow_mut();
+        base.forget_references();
+        base.release();
+        Ok(())
+    }
+
     /// Recording a point process records its current.
     fn __record__<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();

@@ -504,6 +504,25 @@ impl Section {
         section_stack::pop(&neuron_section(slf)?)
     }
 
+    /// The point processes placed on this section (synapses, clamps), as Patch objects,
+    /// from its 0 end to its 1 end.
+    fn point_processes<'py>(slf: &Bound<'py, Self>) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        let py = slf.py();
+        let mut found = Vec::new();
+        for segment in neuron_section(slf)?
+            .call_method0(pyo3::intern!(py, "allseg"))?
+            .try_iter()?
+        {
+            for process in segment?
+                .call_method0(pyo3::intern!(py, "point_processes"))?
+                .try_iter()?
+            {
+                found.push(wrap(process?)?);
+            }
+        }
+        Ok(found)
+    }
+
     /// Records the membrane potential at `x` (default 0.5); the Vector is kept in
     /// `recordings[x]` and returned again for the same `x`.
     #[pyo3(signature = (x = None))]
