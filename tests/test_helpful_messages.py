@@ -6,7 +6,6 @@ import warnings
 import pytest
 
 from patch import p
-from patch.exceptions import HocConnectError
 
 
 @pytest.fixture
@@ -65,13 +64,17 @@ def test_neurons_clamp_keywords_are_accepted(soma):
     assert soma.iclamp(0.5, 0.3, 5, amp=30).amplitude == 30
 
 
-def test_a_loop_of_sections_is_refused_at_connect():
+def test_a_loop_of_sections_is_named_at_connect():
     a, b, c = (p.Section(name=name) for name in "abc")
     b.connect(a(1))
     c.connect(b(1))
-    with pytest.raises(HocConnectError, match=r"would close a loop \(a -> b -> c -> a\)"):
+    with pytest.warns(UserWarning, match=r"closes a loop \(a -> b -> c -> a\)"):
         a.connect(c(1))
-    assert a.parent is None, "nothing was connected"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a.disconnect()
+        d = p.Section(name="d")
+        d.connect(c(1))
 
 
 def test_running_on_without_initialising_warns(run_python):

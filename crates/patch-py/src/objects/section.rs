@@ -139,31 +139,46 @@ fn section_of<'py>(target: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyA
 }
 
 /// NEURON accepts a connection that closes a loop of sections and fails at the next run;
-/// refuse it here, naming the loop. `child` would close one when it is `parent` or one of
-/// its ancestors.
-fn refuse_loop(child: &Bound<'_, PyAny>, parent: &Bound<'_, PyAny>) -> PyResult<()> {
+/// Patch says so at once, naming the loop. A warning, not an error: code written for
+/// NEURON and nrn-patch makes loops it never simulates (nrn-patch's own tests do). `child`
+/// closes one when it is `parent` or one of its ancestors; the first case, which NEURON
+/// refuses too, is refused.
+fn warn_of_loop(child: &Bound<'_, PyAny>, parent: &Bound<'_, PyAny>) -> PyResult<()> {
     let py = child.py();
     let mut path = vec![parent.clone()];
-    // Bounded: a loop already made through neuron.h must not hang this walk.
+    // Bounded: a loop already made must not hang this walk.
     while path.len() <= MAX_TREE_DEPTH {
         let current = path.last().cloned().unwrap_or_else(|| parent.clone());
         if current.eq(child)? {
+            if path.len() == 1 {
+                // NEURON refuses this one, printing on stderr besides: refused here.
+                return Err(crate::errors::patch_error(
+                    py,
+                    "HocConnectError",
+                    &format!(
+                        "connecting {} to itself would make a loop: connect it to another \
+                         section",
+                        child.call_method0(pyo3::intern!(py, "name"))?
+                    ),
+                ));
+            }
             let names = path
                 .iter()
                 .rev()
                 .map(|section| Ok(section.call_method0(pyo3::intern!(py, "name"))?.to_string()))
                 .collect::<PyResult<Vec<_>>>()?;
-            return Err(crate::errors::patch_error(
+            return crate::errors::warn(
                 py,
-                "HocConnectError",
                 &format!(
-                    "connecting {child} to {parent} would close a loop ({} -> {child}): the \
-                     sections of a cell form a tree, so connect each one to its parent only",
+                    "connecting {child} to {parent} closes a loop ({} -> {child}): NEURON \
+                     will refuse to simulate or draw the cell. The sections of a cell form a \
+                     tree: connect each one to its parent only (section.disconnect() undoes \
+                     a connection)",
                     names.join(" -> "),
                     child = names[0],
                     parent = parent.call_method0(pyo3::intern!(py, "name"))?,
                 ),
-            ));
+            );
         }
         let parent_segment = current.call_method0(pyo3::intern!(py, "parentseg"))?;
         if parent_segment.is_none() {
@@ -322,7 +337,7 @@ impl Section {
     ) -> PyResult<Bound<'py, Self>> {
         let py = slf.py();
         if let Some(parent) = section_of(target)? {
-            refuse_loop(&neuron_section(slf)?, &parent)?;
+            warn_of_loop(&neuron_section(slf)?, &parent)?;
         }
         if args.is_empty() && kwargs.is_none() && Section::connect_directly(slf, target)? {
             return Ok(slf.clone());
