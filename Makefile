@@ -96,7 +96,8 @@ soak: build
 	$(PYTHON) tests/soak.py 1000000
 
 # The documentation site (build/site), built without warnings.
-docs: venv
+docs: build
+	OPENBLAS_NUM_THREADS=1 $(PYTHON) docs/figures.py
 	$(VENV)/bin/mkdocs build --quiet --strict
 
 example-rust: venv
