@@ -80,6 +80,20 @@ class PatchUnderAttack(RuleBasedStateMachine):
             self.others.append(made)
 
     @rule(data=st.data())
+    def remove_process(self, data):
+        process = self.pick(data, self.processes)
+        if process is not None and hasattr(process, "remove"):
+            attempt(process.remove)
+            # A removed process raises ReferenceError: it leaves the pools.
+            self.processes = [kept for kept in self.processes if kept is not process]
+
+    @rule(data=st.data())
+    def list_point_processes(self, data):
+        section = self.pick(data, self.sections)
+        if section is not None and alive(section):
+            self.processes.extend(attempt(section.point_processes) or [])
+
+    @rule(data=st.data())
     def iterate(self, data):
         section = self.pick(data, self.sections)
         segments = attempt(list, section) if section is not None else None

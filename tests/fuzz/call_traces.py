@@ -34,6 +34,9 @@ KINDS = [
     ("bulk_netcons", 3),
     ("bulk_parameters", 3),
     ("drop_bulk", 2),
+    ("remove", 3),
+    ("point_processes", 2),
+    ("membrane", 5),
 ]
 
 
@@ -107,6 +110,16 @@ def replay(trace):
                 pool.append(p.NetCons(stimuli, [pick(first + i) for i in range(count)]))
             elif kind == "bulk_parameters":
                 pick(first).set("tau", x + 0.1) if flag else pick(first).get("tau")
+            elif kind == "remove":
+                pick(first).remove()
+            elif kind == "point_processes":
+                pool.extend(pick(first).point_processes())
+            elif kind == "membrane":
+                segment = pick(first)(x)
+                segment.v = segment.v + 1
+                segment.hh.gnabar = segment.gnabar_hh * (1 + x)
+                for each in pick(second):
+                    _ = each.hh.m
             elif kind == "drop_bulk":
                 pool[:] = [kept for kept in pool if type(kept).__name__ != "Collection"]
                 gc.collect()
