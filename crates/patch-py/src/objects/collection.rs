@@ -167,24 +167,14 @@ impl Collection {
         slf: &Bound<'py, Self>,
         other: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, pyo3::types::PyList>> {
-        let joined =
-            pyo3::types::PyList::new(slf.py(), slf.try_iter()?.collect::<PyResult<Vec<_>>>()?)?;
-        for item in other.try_iter()? {
-            joined.append(item?)?;
-        }
-        Ok(joined)
+        joined(slf.as_any(), other)
     }
 
     fn __radd__<'py>(
         slf: &Bound<'py, Self>,
         other: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, pyo3::types::PyList>> {
-        let joined =
-            pyo3::types::PyList::new(slf.py(), other.try_iter()?.collect::<PyResult<Vec<_>>>()?)?;
-        for item in slf.try_iter()? {
-            joined.append(item?)?;
-        }
-        Ok(joined)
+        joined(other, slf.as_any())
     }
 
     fn __getitem__<'py>(
@@ -324,6 +314,18 @@ impl Collection {
             keep.clear();
         }
     }
+}
+
+/// The items of `first`, then those of `second`, in a list.
+fn joined<'py>(
+    first: &Bound<'py, PyAny>,
+    second: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, pyo3::types::PyList>> {
+    let joined = pyo3::types::PyList::empty(first.py());
+    for item in first.try_iter()?.chain(second.try_iter()?) {
+        joined.append(item?)?;
+    }
+    Ok(joined)
 }
 
 #[pyclass(module = "patch.objects")]
