@@ -203,3 +203,44 @@ fn public_section_handle(
     neuron.pop_section()?;
     Ok(accessed?)
 }
+
+/// NEURON's `Section` is `{int refcount; short nnode; Section* parentsec; ...}`
+/// (`section.h`): the parent pointer is at this offset.
+const PARENT_OFFSET: usize = 8;
+/// Whether that read was checked against a connection NEURON just made.
+static PARENT_LAYOUT: OnceLock<bool> = OnceLock::new();
+
+/// Checks the read of a section's parent once, right after NEURON connected `child` to
+/// `parent` (so the answer is known).
+pub fn check_parent_layout(child: NonNull<nrn::ffi::Section>, parent: NonNull<nrn::ffi::Section>) {
+    if PARENT_LAYOUT.get().is_none() && use_internals() {
+        let _ = PARENT_LAYOUT.set(read_parent(child) == Some(parent));
+    }
+}
+
+/// The parent of `section` (None: a root), read from NEURON's section; None when the read
+/// was not checked yet (callers ask NEURON's Python).
+///
+/// # Safety
+/// `section` must be a live NEURON section.
+pub unsafe fn parent_pointer(
+    section: NonNull<nrn::ffi::Section>,
+) -> Option<Option<NonNull<nrn::ffi::Section>>> {
+    PARENT_LAYOUT
+        .get()
+        .copied()
+        .unwrap_or(false)
+        .then(|| read_parent(section))
+}
+
+fn read_parent(section: NonNull<nrn::ffi::Section>) -> Option<NonNull<nrn::ffi::Section>> {
+    // SAFETY: a live section is at least as large as its first three fields.
+    let parent = unsafe {
+        *section
+            .as_ptr()
+            .cast::<u8>()
+            .add(PARENT_OFFSET)
+            .cast::<*mut nrn::ffi::Section>()
+    };
+    NonNull::new(parent)
+}

@@ -1,3 +1,5 @@
+use std::ptr::NonNull;
+
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
@@ -85,13 +87,14 @@ impl Section {
             return Ok(false);
         };
         // SAFETY: the wrappers hold both sections' NEURON objects for the call.
-        let connected = child_pointer != parent.section
+        let connected = no_loop_between(child_pointer, parent.section)
             && neuron
                 .quietly(|neuron| unsafe {
                     neuron.connect_sections(child_pointer, parent.section, parent.x)
                 })
                 .is_ok();
         if connected {
+            crate::convert::check_parent_layout(child_pointer, parent.section);
             keep_each_other(child.as_any(), &parent_section)?;
         }
         Ok(connected)
@@ -145,6 +148,9 @@ fn section_of<'py>(target: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyA
 /// refuses too, is refused.
 fn warn_of_loop(child: &Bound<'_, PyAny>, parent: &Bound<'_, PyAny>) -> PyResult<()> {
     let py = child.py();
+    if closes_no_loop(child, parent)? {
+        return Ok(());
+    }
     let mut path = vec![parent.clone()];
     // Bounded: a loop already made must not hang this walk.
     while path.len() <= MAX_TREE_DEPTH {
@@ -187,6 +193,32 @@ fn warn_of_loop(child: &Bound<'_, PyAny>, parent: &Bound<'_, PyAny>) -> PyResult
         path.push(parent_segment.getattr(pyo3::intern!(py, "sec"))?);
     }
     Ok(())
+}
+
+/// Whether NEURON's sections say at once that `parent` does not descend from `child`
+/// (a walk over pointers, without NEURON's Python); false when they cannot tell.
+fn closes_no_loop(child: &Bound<'_, PyAny>, parent: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let pointers = crate::convert::live_section_pointer(child)?
+        .zip(crate::convert::live_section_pointer(parent)?);
+    Ok(pointers.is_some_and(|(child, parent)| no_loop_between(child, parent)))
+}
+
+/// [`closes_no_loop`] for live sections.
+fn no_loop_between(child: NonNull<nrn::ffi::Section>, parent: NonNull<nrn::ffi::Section>) -> bool {
+    let mut current = parent;
+    for _ in 0..MAX_TREE_DEPTH {
+        if current == child {
+            return false;
+        }
+        // SAFETY: `current` is the parent section or one of its ancestors: live sections
+        // (NEURON unlinks the children of a section it deletes).
+        match unsafe { crate::convert::parent_pointer(current) } {
+            Some(Some(above)) => current = above,
+            Some(None) => return true,
+            None => return false,
+        }
+    }
+    false
 }
 
 /// More sections between a cell's root and a tip than any reconstruction has.
@@ -336,11 +368,12 @@ impl Section {
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, Self>> {
         let py = slf.py();
-        if let Some(parent) = section_of(target)? {
-            warn_of_loop(&neuron_section(slf)?, &parent)?;
-        }
         if args.is_empty() && kwargs.is_none() && Section::connect_directly(slf, target)? {
             return Ok(slf.clone());
+        }
+        let parent = section_of(target)?;
+        if let Some(parent) = &parent {
+            warn_of_loop(&neuron_section(slf)?, parent)?;
         }
         let mut all = vec![unwrap(target)?];
         all.extend(unwrap_args(args)?.iter());
@@ -354,6 +387,14 @@ impl Section {
             _ => other,
         };
         keep_each_other(slf.as_any(), &other)?;
+        if let (Some(parent), true) = (parent, args.is_empty() && kwargs.is_none()) {
+            // A connection NEURON just made checks Patch's read of parents (once).
+            let pointers = crate::convert::live_section_pointer(&neuron_section(slf)?)?
+                .zip(crate::convert::live_section_pointer(&parent)?);
+            if let Some((child, parent)) = pointers {
+                crate::convert::check_parent_layout(child, parent);
+            }
+        }
         Ok(slf.clone())
     }
 
