@@ -235,22 +235,6 @@ impl Neuron {
         });
         found
     }
-
-    /// The variables of the density mechanism `mechanism` by their short names (`gnabar`
-    /// of `hh`), for suggestions.
-    pub fn mechanism_variable_names(&self, mechanism: &str) -> Vec<String> {
-        let suffix = format!("_{mechanism}");
-        let mut names = Vec::new();
-        self.for_each_builtin(|symbol, name| {
-            if let Some(short) = name.strip_suffix(&suffix) {
-                if self.kind(symbol) == SymbolKind::RangeVariable {
-                    names.push(short.to_string());
-                }
-            }
-            true
-        });
-        names
-    }
 }
 
 /// Strictly inside the section: NEURON's Python treats the 0 and 1 ends apart.
