@@ -198,7 +198,10 @@ fn public_section_handle(
     neuron: &'static Neuron,
     section: &Bound<'_, PyAny>,
 ) -> PatchResult<SectionHandle> {
-    section.call_method0("push")?;
+    // A deleted section refuses with NEURON's ReferenceError: DeletedSectionError here.
+    section
+        .call_method0("push")
+        .map_err(|error| crate::errors::typed_neuron_error(section.py(), error, section))?;
     let accessed = neuron.accessed_section();
     neuron.pop_section()?;
     Ok(accessed?)
