@@ -144,3 +144,29 @@ def test_section_numbers_are_neurons(cable):
         cable.L = -1
     with pytest.raises(AttributeError):
         _ = p.Section(name="bare").gnabar_hh
+
+
+def test_without_reading_neurons_objects_everything_goes_through_neuron(run_python):
+    # PATCH_PUBLIC_CONVERSIONS=1 turns Patch's reads of NEURON's objects off: no fast path,
+    # the same values and errors.
+    out = run_python(
+        "import os\n"
+        "os.environ['PATCH_PUBLIC_CONVERSIONS'] = '1'\n"
+        "from neuron import h\n"
+        "from patch import p\n"
+        "from patch.exceptions import DeletedSectionError\n"
+        "s = p.Section(name='s').insert('pas')\n"
+        "s.nseg = 3\n"
+        "for i, seg in enumerate(s):\n"
+        "    seg.pas.g = i + 1\n"
+        "assert [seg.g_pas for seg in s.__neuron__()] == [1, 2, 3]\n"
+        "child = p.Section(name='child').connect(s(1))\n"
+        "assert child.parent is s\n"
+        "segment = s(0.5)\n"
+        "h.delete_section(sec=s.__neuron__())\n"
+        "try:\n"
+        "    segment.v\n"
+        "except DeletedSectionError:\n"
+        "    print('REFUSED')\n"
+    )
+    assert "REFUSED" in out
