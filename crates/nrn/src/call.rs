@@ -155,30 +155,45 @@ impl Neuron {
 
     /// `name` of `object` if it is one number, read and written in Python as a float (a
     /// parameter of a placed point process that is not an array); else None.
-    pub fn plain_number(&self, object: &ObjectHandle, name: &str) -> Option<f64> {
-        let name = self.plain_number_name(object, name)?;
+    /// [`NrnError::LostSection`] for a range variable of a point process that has no
+    /// section (read through NEURON's Python, it would print a report besides).
+    pub fn plain_number(&self, object: &ObjectHandle, name: &str) -> Result<Option<f64>> {
+        let Some(name) = self.plain_number_name(object, name)? else {
+            return Ok(None);
+        };
         let target = object.as_ptr();
-        self.guarded(|api| unsafe { (api.nrn_property_get)(target, name.as_ptr()) })
-            .ok()
+        Ok(self
+            .guarded(|api| unsafe { (api.nrn_property_get)(target, name.as_ptr()) })
+            .ok())
     }
 
     /// Sets `name` of `object` if it is one number (see [`Neuron::plain_number`]); whether
     /// it did.
-    pub fn set_plain_number(&self, object: &ObjectHandle, name: &str, value: f64) -> bool {
-        let Some(name) = self.plain_number_name(object, name) else {
-            return false;
+    pub fn set_plain_number(&self, object: &ObjectHandle, name: &str, value: f64) -> Result<bool> {
+        let Some(name) = self.plain_number_name(object, name)? else {
+            return Ok(false);
         };
         let target = object.as_ptr();
-        self.guarded(|api| unsafe { (api.nrn_property_set)(target, name.as_ptr(), value) })
-            .is_ok()
+        Ok(self
+            .guarded(|api| unsafe { (api.nrn_property_set)(target, name.as_ptr(), value) })
+            .is_ok())
     }
 
-    fn plain_number_name(&self, object: &ObjectHandle, name: &str) -> Option<CString> {
-        let symbol = self.member(object, name).ok()?;
-        let plain = self.kind(symbol) == SymbolKind::RangeVariable
-            && !unsafe { (self.api.nrn_symbol_is_array)(symbol.0) }
-            && unsafe { (self.api.nrn_prop_exists)(object.as_ptr()) };
-        plain.then(|| c_string(name).ok()).flatten()
+    fn plain_number_name(&self, object: &ObjectHandle, name: &str) -> Result<Option<CString>> {
+        // Names of the user's own are asked here too: no suggestions looked for.
+        let Some(symbol) = self.member_symbol(object, name) else {
+            return Ok(None);
+        };
+        if self.kind(symbol) != SymbolKind::RangeVariable {
+            return Ok(None);
+        }
+        if !unsafe { (self.api.nrn_prop_exists)(object.as_ptr()) } {
+            return Err(NrnError::LostSection {
+                class: object.class_name(),
+            });
+        }
+        let plain = !unsafe { (self.api.nrn_symbol_is_array)(symbol.0) };
+        Ok(plain.then(|| c_string(name).ok()).flatten())
     }
 
     /// A numeric parameter of a point process or artificial cell (`amp`, `interval`).
@@ -216,11 +231,20 @@ impl Neuron {
         }
     }
 
-    /// A member of the object's class; an unknown name is an error, never a NULL symbol.
-    fn member(&self, object: &ObjectHandle, name: &str) -> Result<SymbolPtr> {
-        let c_name = c_string(name)?;
+    /// A member of the object's class, if it has one called `name`.
+    fn member_symbol(&self, object: &ObjectHandle, name: &str) -> Option<SymbolPtr> {
+        let c_name = c_string(name).ok()?;
         let symbol = unsafe { (self.api.nrn_method_symbol)(object.as_ptr(), c_name.as_ptr()) };
-        if symbol.is_null() {
+        (!symbol.is_null()).then_some(SymbolPtr(symbol))
+    }
+
+    /// A member of the object's class; an unknown name is an error naming the closest.
+    fn member(&self, object: &ObjectHandle, name: &str) -> Result<SymbolPtr> {
+        c_string(name)?;
+        let symbol = self.member_symbol(object, name);
+        if let Some(symbol) = symbol {
+            Ok(symbol)
+        } else {
             let class = object.class_name();
             let members = self.member_names(&class);
             let suggestions = crate::suggest::closest(name, members.iter().map(String::as_str));
@@ -233,8 +257,6 @@ impl Neuron {
                 name: name.to_string(),
                 hint: format!(" on {class}{hint}"),
             })
-        } else {
-            Ok(SymbolPtr(symbol))
         }
     }
 

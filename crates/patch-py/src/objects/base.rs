@@ -97,47 +97,45 @@ impl PythonHocObject {
     }
 
     /// NEURON's number `name`, read through the Rust core while this object has no
-    /// Python object (reading through NEURON's Python would make one, 96 bytes).
-    fn number_without_python(&self, name: &str) -> Option<f64> {
+    /// Python object (reading through NEURON's Python would make one, 96 bytes). A point
+    /// process without a section refuses here: NEURON's Python would print its report too.
+    fn number_without_python(&self, name: &str) -> PyResult<Option<f64>> {
         // SAFETY: a `&self` of a pyclass is only had with the GIL held.
-        let neuron = unsafe { nrn::Neuron::get_serialized() }?;
-        self.neuron
-            .with_neuron(|handle| neuron.plain_number(handle, name))
-            .flatten()
-    }
-
-    /// The error for NEURON's range variable `name` of a point process whose section was
-    /// deleted (or that was never placed), told by the Rust core while this object has no
-    /// Python object: asked of NEURON's Python, NEURON would print its report too.
-    fn lost_section(&self, name: &str) -> Option<PyErr> {
-        // SAFETY: as in number_without_python.
-        let neuron = unsafe { nrn::Neuron::get_serialized() }?;
-        match self
+        let Some(neuron) = (unsafe { nrn::Neuron::get_serialized() }) else {
+            return Ok(None);
+        };
+        let read = self
             .neuron
-            .with_neuron(|handle| neuron.property(handle, name))?
-        {
-            Err(error @ nrn::NrnError::LostSection { .. }) => {
-                Some(crate::errors::PatchErr::from(error).into())
-            }
-            _ => None,
-        }
+            .with_neuron(|handle| neuron.plain_number(handle, name));
+        Ok(read
+            .transpose()
+            .map_err(crate::errors::PatchErr::from)?
+            .flatten())
     }
 
     /// Sets NEURON's number `name` through the Rust core while this object has no Python
     /// object; whether it did (if not, NEURON's Python sets it, or says what is wrong).
-    fn set_number_without_python(&self, name: &str, value: &Bound<'_, PyAny>) -> bool {
+    fn set_number_without_python(&self, name: &str, value: &Bound<'_, PyAny>) -> PyResult<bool> {
         let is_number = value.is_exact_instance_of::<pyo3::types::PyFloat>()
             || value.is_exact_instance_of::<pyo3::types::PyInt>();
+        let number = value.extract::<f64>().ok().filter(|_| is_number);
+        let Some(number) = number else {
+            // NEURON's Python says what is wrong with the value, unless the process lost
+            // its section (then it would print besides).
+            self.number_without_python(name)?;
+            return Ok(false);
+        };
         // SAFETY: as in number_without_python.
-        let (Some(neuron), true) = (unsafe { nrn::Neuron::get_serialized() }, is_number) else {
-            return false;
+        let Some(neuron) = (unsafe { nrn::Neuron::get_serialized() }) else {
+            return Ok(false);
         };
-        let Ok(number) = value.extract::<f64>() else {
-            return false;
-        };
-        self.neuron
-            .with_neuron(|handle| neuron.set_plain_number(handle, name, number))
-            .unwrap_or(false)
+        let set = self
+            .neuron
+            .with_neuron(|handle| neuron.set_plain_number(handle, name, number));
+        Ok(set
+            .transpose()
+            .map_err(crate::errors::PatchErr::from)?
+            .unwrap_or(false))
     }
 
     /// The NEURON class of the object (`ExpSyn`), without making a Python object for it.
@@ -458,14 +456,10 @@ impl PythonHocObject {
         if let Some(value) = this.user_attribute(name)? {
             return Ok(value);
         }
-        if let Some(number) = (!dunder)
-            .then(|| this.number_without_python(text))
-            .flatten()
-        {
-            return Ok(number.into_pyobject(py)?.into_any());
-        }
-        if let Some(error) = (!dunder).then(|| this.lost_section(text)).flatten() {
-            return Err(error);
+        if !dunder {
+            if let Some(number) = this.number_without_python(text)? {
+                return Ok(number.into_pyobject(py)?.into_any());
+            }
         }
         let neuron = this.neuron_object(py)?;
         drop(this);
@@ -520,12 +514,9 @@ impl PythonHocObject {
         }
         if slf
             .borrow()
-            .set_number_without_python(name.to_str()?, value)
+            .set_number_without_python(name.to_str()?, value)?
         {
             return Ok(());
-        }
-        if let Some(error) = slf.borrow().lost_section(name.to_str()?) {
-            return Err(error);
         }
         let neuron = slf.borrow().neuron_object(py)?;
         if set_on_neuron(&neuron, name, value)? {
