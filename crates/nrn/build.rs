@@ -1,3 +1,5 @@
+//! Compiles the C++ exception guard (`src/guard.cpp`).
+
 fn main() {
     println!("cargo:rerun-if-changed=src/guard.cpp");
     cc::Build::new()

@@ -47,6 +47,8 @@ impl Neuron {
         let class = self.symbol_of_kind(class, SymbolKind::Class)?;
         self.batch(count, |api, created| {
             for _ in 0..count {
+                // SAFETY: inside the guard (batch); `class` is a non-null class symbol from
+                // symbol_of_kind, so nrn_object_new never gets a NULL Symbol* (neuron-capi.md §4).
                 created.push(unsafe { (api.nrn_object_new)(class.0, 0) });
             }
         })
@@ -66,6 +68,9 @@ impl Neuron {
         }
         self.batch(locations.len(), |api, created| {
             for &(section, x) in &raw {
+                // SAFETY: inside the guard; every section passed live_ptr and is held by the
+                // caller's handle, x passed check_location, `class` is a non-null class symbol; the
+                // push is popped.
                 unsafe {
                     (api.nrn_section_push)(section);
                     (api.nrn_double_push)(x);
@@ -128,6 +133,9 @@ impl Neuron {
         }
         self.batch(specs.len(), |api, created| {
             for (source, target, threshold, delay, weight) in &raw {
+                // SAFETY: inside the guard, with OcJump (check_can_push(5)); every end is held by
+                // the caller's handle and passed EndChecks or live_ptr/check_location; null is
+                // HOC's nil end.
                 unsafe {
                     let section = match *source {
                         RawSource::Object(object) => {
@@ -183,6 +191,8 @@ impl Neuron {
         let name = c_string(name)?;
         self.guarded(|api| {
             for (object, value) in objects.iter().zip(values) {
+                // SAFETY: inside the guard; check_parameter_of_all found `name` on every object
+                // (held by its handle) and, for a range variable, each one still in a section.
                 unsafe { (api.nrn_property_set)(object.as_ptr(), name.as_ptr(), *value) };
             }
         })
@@ -198,6 +208,8 @@ impl Neuron {
         self.guarded(|api| {
             objects
                 .iter()
+                // SAFETY: as in set_parameters: check_parameter_of_all vouched for `name` on every
+                // object, each held by its handle.
                 .map(|object| unsafe { (api.nrn_property_get)(object.as_ptr(), name.as_ptr()) })
                 .collect()
         })
@@ -213,6 +225,7 @@ impl Neuron {
         }
         match objects
             .iter()
+            // SAFETY: each object is held by its handle; nrn_prop_exists only reads it.
             .find(|object| !unsafe { (self.api.nrn_prop_exists)(object.as_ptr()) })
         {
             None => Ok(()),
@@ -225,12 +238,15 @@ impl Neuron {
     /// NEURON interns class names: objects of one class share the pointer.
     fn same_class(&self, objects: &[ObjectHandle]) -> Result<()> {
         let class_of =
+            // SAFETY: every object passed in is held by its handle; nrn_class_name only reads it.
             |object: &ObjectHandle| unsafe { (self.api.nrn_class_name)(object.as_ptr()) };
         let first = class_of(&objects[0]);
         match objects.iter().find(|object| class_of(object) != first) {
             None => Ok(()),
             Some(other) => Err(NrnError::WrongClass {
                 expected: "collection of one class",
+                // SAFETY: a class name is a NUL-terminated string NEURON keeps for the class's
+                // lifetime, and `other` (held by its handle) keeps its class.
                 actual: unsafe { CStr::from_ptr(class_of(other)) }
                     .to_string_lossy()
                     .into_owned(),
@@ -251,6 +267,8 @@ impl Neuron {
         let handles = created
             .into_iter()
             .filter_map(NonNull::new)
+            // SAFETY: each non-null pointer came from nrn_object_new, which hands the caller one
+            // reference (neuron-capi.md §2.1); each is taken over exactly once.
             .map(|object| unsafe { ObjectHandle::from_owned(self, object) })
             .collect::<Vec<_>>();
         match outcome {
@@ -284,6 +302,8 @@ impl Neuron {
             };
             for end in ["pre", "syn"] {
                 if let Some(object) = self.call_method(&netcon, end, &[])?.into_object() {
+                    // SAFETY: `object` is held by the handle call_method returned; nrn_prop_exists
+                    // only reads it.
                     if !unsafe { (self.api.nrn_prop_exists)(object.as_ptr()) } {
                         lost += 1;
                         break;

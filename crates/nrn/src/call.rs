@@ -1,3 +1,6 @@
+//! Calling into HOC: arguments pushed on NEURON's stack, functions, methods and new
+//! objects, results popped back as Rust values.
+
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::ptr::NonNull;
 
@@ -61,6 +64,7 @@ impl Neuron {
     /// included, come back as [`NrnError::Hoc`].
     pub fn hoc(&self, code: &str) -> Result<()> {
         let code = c_string(&format!("{code}\n"))?;
+        // SAFETY: inside the guard; `code` is a NUL-terminated string alive for the call.
         let status = self.guarded(|api| unsafe { (api.nrn_hoc_call)(code.as_ptr()) })?;
         // NEURON returns non-zero when it caught the error itself (outside the guard's
         // OcJump), after printing the reason.
@@ -78,6 +82,8 @@ impl Neuron {
         let class = self.symbol_of_kind(class, SymbolKind::Class)?;
         let (pushables, _strings) = self.resolve_args(args)?;
         let count = self.arg_count(&pushables)?;
+        // SAFETY: inside the guard; `class` is a non-null class symbol, the pushables were checked
+        // by resolve_args and outlive the call (`args`, `_strings`), `count` passed check_can_push.
         let object = self.guarded(|api| unsafe {
             push_all(api, &pushables);
             (api.nrn_object_new)(class.0, count)
@@ -95,6 +101,8 @@ impl Neuron {
         let class = self.symbol_of_kind(class, SymbolKind::Class)?;
         let section = section.live_ptr()?;
         check_location(x)?;
+        // SAFETY: inside the guard; `section` passed live_ptr and is held by the caller's handle,
+        // x passed check_location, `class` is a non-null class symbol; the push is popped.
         let object = self.guarded(|api| unsafe {
             (api.nrn_section_push)(section);
             (api.nrn_double_push)(x);
@@ -117,6 +125,8 @@ impl Neuron {
         let count = self.arg_count(&pushables)?;
         let target = object.as_ptr();
         let object_pop = self.object_pop;
+        // SAFETY: inside the guard; `target` is held by `object` and `symbol` is its non-null
+        // member; pushables as in new_object; the call leaves exactly one result for pop_result.
         let popped = self.guarded(|api| unsafe {
             push_all(api, &pushables);
             (api.nrn_method_call)(target, symbol.0, count);
@@ -145,6 +155,8 @@ impl Neuron {
         let (pushables, _strings) = self.resolve_args(args)?;
         let count = self.arg_count(&pushables)?;
         let object_pop = self.object_pop;
+        // SAFETY: inside the guard; `symbol` is a non-null function symbol (kind checked above);
+        // pushables as in new_object; the call leaves exactly one result for pop_result.
         let popped = self.guarded(|api| unsafe {
             push_all(api, &pushables);
             (api.nrn_function_call)(symbol.0, count);
@@ -163,6 +175,8 @@ impl Neuron {
         };
         let target = object.as_ptr();
         Ok(self
+            // SAFETY: inside the guard; plain_number_name found `name` as a range variable of the
+            // object (held by `object`) and checked that the object still has its properties.
             .guarded(|api| unsafe { (api.nrn_property_get)(target, name.as_ptr()) })
             .ok())
     }
@@ -175,6 +189,8 @@ impl Neuron {
         };
         let target = object.as_ptr();
         Ok(self
+            // SAFETY: as in plain_number, checked by plain_number_name; the object is held by
+            // `object`.
             .guarded(|api| unsafe { (api.nrn_property_set)(target, name.as_ptr(), value) })
             .is_ok())
     }
@@ -187,11 +203,14 @@ impl Neuron {
         if self.kind(symbol) != SymbolKind::RangeVariable {
             return Ok(None);
         }
+        // SAFETY: `object` is held by its handle; nrn_prop_exists only reads it.
         if !unsafe { (self.api.nrn_prop_exists)(object.as_ptr()) } {
             return Err(NrnError::LostSection {
                 class: object.class_name(),
             });
         }
+        // SAFETY: `symbol` is a non-null member symbol from nrn_method_symbol, and symbols live as
+        // long as the process.
         let plain = !unsafe { (self.api.nrn_symbol_is_array)(symbol.0) };
         Ok(plain.then(|| c_string(name).ok()).flatten())
     }
@@ -201,6 +220,8 @@ impl Neuron {
         self.parameter(object, name)?;
         let name = c_string(name)?;
         let target = object.as_ptr();
+        // SAFETY: inside the guard; parameter() found `name` as a member (so no NULL Symbol*, §4)
+        // and, for a range variable, that the object (held by `object`) is still in a section.
         self.guarded(|api| unsafe { (api.nrn_property_get)(target, name.as_ptr()) })
     }
 
@@ -208,6 +229,7 @@ impl Neuron {
         self.parameter(object, name)?;
         let name = c_string(name)?;
         let target = object.as_ptr();
+        // SAFETY: as in property: parameter() checked `name` on the object held by `object`.
         self.guarded(|api| unsafe { (api.nrn_property_set)(target, name.as_ptr(), value) })
     }
 
@@ -221,10 +243,16 @@ impl Neuron {
             });
         }
         let target = vector.as_ptr();
+        // SAFETY: `target` is a Vector (class checked above, so no garbage read, §4) held by
+        // `vector`.
         let length = unsafe { (self.api.nrn_vector_capacity)(target) };
+        // SAFETY: as above: a live Vector held by `vector`.
         let data = unsafe { (self.api.nrn_vector_data)(target) };
         match usize::try_from(length) {
             Ok(length) if length > 0 && !data.is_null() => {
+                // SAFETY: `data` is non-null and holds the Vector's `length` (its size) doubles; it
+                // is copied at once, with no call into NEURON in between, while `vector` keeps the
+                // Vector alive.
                 Ok(unsafe { std::slice::from_raw_parts(data, length) }.to_vec())
             }
             _ => Ok(Vec::new()),
@@ -234,6 +262,8 @@ impl Neuron {
     /// A member of the object's class, if it has one called `name`.
     fn member_symbol(&self, object: &ObjectHandle, name: &str) -> Option<SymbolPtr> {
         let c_name = c_string(name).ok()?;
+        // SAFETY: the object is held by its handle and `c_name` is NUL-terminated; an unknown name
+        // gives NULL, not an error (neuron-capi.md §3.4).
         let symbol = unsafe { (self.api.nrn_method_symbol)(object.as_ptr(), c_name.as_ptr()) };
         (!symbol.is_null()).then_some(SymbolPtr(symbol))
     }
@@ -275,6 +305,7 @@ impl Neuron {
         match self.kind(symbol) {
             // Reading a point process that lost its section reads freed memory.
             SymbolKind::RangeVariable
+                // SAFETY: `object` is held by its handle; nrn_prop_exists only reads it.
                 if !unsafe { (self.api.nrn_prop_exists)(object.as_ptr()) } =>
             {
                 Err(NrnError::LostSection {
@@ -324,7 +355,10 @@ impl Neuron {
     /// A built-in C double such as `t` or `dt`: its symbol holds the variable's address.
     pub(crate) fn builtin_double(&self, name: &str) -> Result<SymbolPtr> {
         let symbol = self.symbol_of_kind(name, SymbolKind::Variable)?;
+        // SAFETY: `symbol` is a non-null symbol from the cache; symbols live as long as the
+        // process.
         let subtype = unsafe { (self.api.nrn_symbol_subtype)(symbol.0) };
+        // SAFETY: as above.
         let is_array = unsafe { (self.api.nrn_symbol_is_array)(symbol.0) };
         if subtype == self.kinds.builtin_double && !is_array {
             Ok(symbol)
@@ -339,6 +373,7 @@ impl Neuron {
 
     fn owned(&'static self, object: *mut Object, what: &str) -> Result<ObjectHandle> {
         NonNull::new(object)
+            // SAFETY: a non-null result of nrn_object_new, whose one reference is ours (§2.1).
             .map(|object| unsafe { ObjectHandle::from_owned(self, object) })
             .ok_or_else(|| NrnError::Hoc(format!("NEURON returned no object for {what}")))
     }
@@ -349,6 +384,8 @@ impl Neuron {
             Popped::Str(text) => Value::Str(text),
             Popped::Object(object) => Value::Object(
                 NonNull::new(object)
+                    // SAFETY: pop_result took a reference of our own (nrn_object_ref) on the popped
+                    // object.
                     .map(|object| unsafe { ObjectHandle::from_owned(self, object) }),
             ),
         })
@@ -404,6 +441,8 @@ impl Neuron {
 
 unsafe fn push_all(api: &Api, pushables: &[Pushable]) {
     for pushable in pushables {
+        // SAFETY: push_all runs only inside the guard, on pushables from resolve_args whose
+        // pointers (handles, boxed string slots, live sections) outlive the call.
         unsafe {
             match *pushable {
                 Pushable::Number(number) => (api.nrn_double_push)(number),
@@ -427,6 +466,10 @@ enum Popped {
 /// Every call leaves exactly one result on the HOC stack (procedures leave 0), so the top
 /// is always ours to inspect.
 unsafe fn pop_result(api: &Api, object_pop: Option<(ObjectPop, TemporaryUnref)>) -> Popped {
+    // SAFETY: inside the guard, right after a call that left exactly one result (so the stack is
+    // not empty); `object_pop` has hoc_objpop/hoc_tobj_unref's signatures (checked releases),
+    // a popped object gets our reference before its temporary is released, and a popped
+    // string slot is null-checked before it is read.
     unsafe {
         match (api.nrn_stack_type)() {
             stack::OBJECT_VAR | stack::OBJECT_TEMP => match object_pop {

@@ -1,3 +1,5 @@
+//! The crate's one error type.
+
 use std::path::PathBuf;
 
 /// Everything that can go wrong between Rust and NEURON. Messages say what happened and

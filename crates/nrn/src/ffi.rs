@@ -37,6 +37,9 @@ macro_rules! function_table {
             /// `library` must be NEURON 9's `libnrniv.so`: signatures cannot be checked.
             pub unsafe fn resolve(library: &libloading::Library) -> Result<Api, String> {
                 Ok(Api {$(
+                    // SAFETY: the caller promises `library` is NEURON 9's libnrniv, where this
+                    // symbol has the signature in this table (neuronapi.h); `Neuron` keeps the
+                    // library loaded with the table.
                     $name: unsafe {
                         *library
                             .get(concat!(stringify!($name), "\0").as_bytes())

@@ -1,3 +1,6 @@
+//! The C++ exception guard: every call sequence into NEURON runs inside it, so a HOC
+//! error comes back as `NrnError::Hoc` instead of unwinding through Rust.
+
 use std::ffi::{c_char, c_int, c_void, CStr};
 
 use crate::ffi::Api;
@@ -20,6 +23,8 @@ struct Context<'a, F, R> {
 }
 
 unsafe extern "C-unwind" fn trampoline<F: FnOnce(&Api) -> R, R>(context: *mut c_void) {
+    // SAFETY: `context` is the `Context<F, R>` that run_guarded passed with this very
+    // instantiation; it lives, borrowed by no one else, until nrn_rs_guard returns.
     let context = unsafe { &mut *context.cast::<Context<'_, F, R>>() };
     if let Some(body) = context.body.take() {
         context.result = Some(body(context.api));
@@ -50,6 +55,9 @@ pub(crate) fn run_guarded<F: FnOnce(&Api) -> R, R>(
         result: None,
     };
     let mut message = [0 as c_char; 1024];
+    // SAFETY: guard.cpp defines nrn_rs_guard with this signature; it calls the trampoline
+    // for F, R with `context` (alive across the call) and writes at most `message.len()`
+    // bytes.
     let code = unsafe {
         nrn_rs_guard(
             fpycall,
@@ -60,6 +68,7 @@ pub(crate) fn run_guarded<F: FnOnce(&Api) -> R, R>(
         )
     };
     let text = || {
+        // SAFETY: store_message always leaves a NUL-terminated string inside `message`.
         unsafe { CStr::from_ptr(message.as_ptr()) }
             .to_string_lossy()
             .into_owned()

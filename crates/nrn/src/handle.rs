@@ -1,3 +1,6 @@
+//! Owned handles of NEURON objects and sections: each holds one NEURON reference, taken
+//! when made and given back when dropped.
+
 use std::ffi::CStr;
 use std::ptr::NonNull;
 
@@ -28,7 +31,10 @@ impl ObjectHandle {
     /// # Safety
     /// `object` must be a live NEURON object.
     pub unsafe fn from_borrowed(neuron: &'static Neuron, object: NonNull<Object>) -> ObjectHandle {
+        // SAFETY: the caller promises `object` is live; `&Neuron` means this thread may call
+        // NEURON, and nrn_object_ref only increments the count.
         unsafe { (neuron.api.nrn_object_ref)(object.as_ptr()) };
+        // SAFETY: the reference taken just above is the one the handle now owns.
         unsafe { ObjectHandle::from_owned(neuron, object) }
     }
 
@@ -54,7 +60,11 @@ impl ObjectHandle {
 
     /// The class name, e.g. `"Vector"`.
     pub fn class_name(&self) -> String {
+        // SAFETY: the handle owns a reference, so the object is alive; it is used on a thread
+        // allowed to call NEURON (see `neuron()`), and nrn_class_name only reads it.
         let name = unsafe { (self.neuron().api.nrn_class_name)(self.as_ptr()) };
+        // SAFETY: a class name is a NUL-terminated string NEURON keeps for the class's lifetime,
+        // and this object keeps its class.
         unsafe { CStr::from_ptr(name) }
             .to_string_lossy()
             .into_owned()
@@ -63,6 +73,7 @@ impl ObjectHandle {
 
 impl Clone for ObjectHandle {
     fn clone(&self) -> ObjectHandle {
+        // SAFETY: `self` owns a reference, so the object is live.
         unsafe { ObjectHandle::from_borrowed(self.neuron(), self.object) }
     }
 }
@@ -70,7 +81,7 @@ impl Clone for ObjectHandle {
 impl ObjectHandle {
     /// Gives the reference back; whether that freed the object (it was the last one).
     pub fn release(self) -> bool {
-        // NEURON 9.0's `struct Object` (src/oc/hocdec.h) starts with `int refcount` (only
+        // SAFETY: NEURON 9.0's `struct Object` (src/oc/hocdec.h) starts with `int refcount` (only
         // these releases attach); the handle owns one of the references counted there, so
         // the object is alive to read.
         let last = unsafe { self.object.cast::<std::ffi::c_int>().as_ptr().read() } == 1;
@@ -86,6 +97,8 @@ impl Drop for ObjectHandle {
         // there is no one left to report it to.
         let _ = self
             .neuron()
+            // SAFETY: gives back, inside the guard, the one reference this handle owns (into_raw
+            // and release never reach here without it).
             .guarded(|api| unsafe { (api.nrn_object_unref)(object) });
     }
 }
@@ -117,6 +130,8 @@ impl SectionHandle {
         neuron: &'static Neuron,
         section: NonNull<Section>,
     ) -> SectionHandle {
+        // SAFETY: the caller promises `section` points to a NEURON section; `&Neuron` means this
+        // thread may call NEURON.
         unsafe { (neuron.api.nrn_section_ref)(section.as_ptr()) };
         SectionHandle { neuron, section }
     }
@@ -124,6 +139,8 @@ impl SectionHandle {
     /// The section pointer, or [`NrnError::DeletedSection`] once NEURON deleted it.
     pub fn live_ptr(&self) -> Result<*mut Section> {
         let section = self.section.as_ptr();
+        // SAFETY: the handle's reference keeps the section in memory even after NEURON deletes it
+        // (neuron-capi.md §8.2); nrn_section_is_active only reads it.
         if unsafe { (self.neuron.api.nrn_section_is_active)(section) } {
             Ok(section)
         } else {
@@ -138,6 +155,7 @@ impl SectionHandle {
 
 impl Clone for SectionHandle {
     fn clone(&self) -> SectionHandle {
+        // SAFETY: `self` holds a reference, so the section is still in memory.
         unsafe { SectionHandle::from_borrowed(self.neuron, self.section) }
     }
 }
@@ -147,6 +165,8 @@ impl Drop for SectionHandle {
         let section = self.section.as_ptr();
         let _ = self
             .neuron
+            // SAFETY: gives back, inside the guard, the one reference from_borrowed took for this
+            // handle.
             .guarded(|api| unsafe { (api.nrn_section_unref)(section) });
     }
 }

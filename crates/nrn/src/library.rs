@@ -1,3 +1,6 @@
+//! Loading `libnrniv.so` (attaching to the copy Python loaded, or starting NEURON in a
+//! program of its own), resolving the C API's symbols and checking NEURON's release.
+
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -18,6 +21,8 @@ pub const VERIFIED_RELEASES: &str = "9.0.";
 /// NEURON's release (`nrnversion(0)`, through the public C API).
 fn read_version(api: &Api) -> Result<String> {
     let name = CString::new("nrnversion").unwrap_or_default();
+    // SAFETY: `name` is NUL-terminated; nrn_symbol only scans NEURON's tables (NULL when the
+    // name is unknown, no error), on the attaching thread under the loading lock.
     let symbol = unsafe { (api.nrn_symbol)(name.as_ptr()) };
     if symbol.is_null() {
         return Err(NrnError::UnknownName {
@@ -26,6 +31,8 @@ fn read_version(api: &Api) -> Result<String> {
             hint: " (is this NEURON >= 9.0?)".to_string(),
         });
     }
+    // SAFETY: inside the guard; `symbol` is nrnversion, non-null, which takes one number and
+    // leaves a string; the popped slot is null-checked before it is read.
     crate::guard::run_guarded(api, std::ptr::null_mut(), |api| unsafe {
         (api.nrn_double_push)(0.0);
         (api.nrn_function_call)(symbol, 1);
@@ -56,6 +63,8 @@ struct Instance {
 // (`Neuron::get_serialized`); a `&Neuron` cannot cross threads by itself (`Neuron` is
 // neither `Send` nor `Sync`).
 unsafe impl Sync for Instance {}
+// SAFETY: as for `Sync` above: the instance only moves into the static `INSTANCE`, which
+// hands it out under those rules.
 unsafe impl Send for Instance {}
 
 impl Instance {
@@ -139,6 +148,8 @@ impl Neuron {
         }
         let flags = libloading::os::unix::RTLD_NOW | RTLD_NOLOAD;
         let open_loaded = |path: &Path| {
+            // SAFETY: with RTLD_NOLOAD this only returns the copy `import neuron` already loaded
+            // (or fails), so no library initialiser runs here.
             unsafe { libloading::os::unix::Library::open(Some(path), flags) }
                 .map(libloading::Library::from)
                 .map_err(|error| NrnError::LibraryLoad {
@@ -166,6 +177,8 @@ impl Neuron {
         let path = locate_library(options.library.as_deref())?;
         set_neuron_home(&path, options.neuron_home.as_deref());
         let library =
+            // SAFETY: the path is the one given as NEURON's libnrniv (explicit or PATCH_LIBNRNIV);
+            // its initialisers expect this, and no NEURON of this crate exists yet (lock held).
             unsafe { libloading::Library::new(&path) }.map_err(|error| NrnError::LibraryLoad {
                 path: path.clone(),
                 reason: error.to_string(),
@@ -181,6 +194,8 @@ impl Neuron {
         argv.push(std::ptr::null());
         let argc = c_int::try_from(arguments.len()).unwrap_or(0);
         let argv: &'static [*const c_char] = Box::leak(argv.into_boxed_slice());
+        // SAFETY: argv is NULL-terminated and leaked, as nrn_init keeps it (neuron-capi.md §2.2);
+        // called under the loading lock, before any other call into this NEURON.
         let code = unsafe { (api.nrn_init)(argc, argv.as_ptr()) };
         if code != 0 {
             return Err(NrnError::InitFailed { code });
@@ -210,12 +225,16 @@ impl Neuron {
             });
         }
         let fpycall = optional_symbol(&library, ffi::internal::FPYCALL);
+        // SAFETY: ObjectPop and TemporaryUnref are the signatures of the mangled hoc_objpop and
+        // hoc_tobj_unref (ffi::internal) in the releases read_version just accepted.
         let object_pop = unsafe {
             optional_function(&library, ffi::internal::OBJPOP)
                 .zip(optional_function(&library, ffi::internal::TOBJ_UNREF))
         };
         let conversions = python_library
             .as_ref()
+            // SAFETY: the three types are the signatures of the mangled nrnpy_ho2po, nrnpy_po2ho
+            // and newpysechelp (ffi::internal) in the accepted releases.
             .map(|python| unsafe {
                 Conversions {
                     object_to_python: optional_function(python, ffi::internal::HO2PO),
@@ -250,6 +269,8 @@ impl Neuron {
     pub fn structure_changed(&self) -> bool {
         self.structure_flags
             .iter()
+            // SAFETY: a non-null flag is NEURON's `int tree_changed`/`v_structure_change` in the
+            // library `self` keeps loaded, read on NEURON's thread (`Neuron` is not Sync).
             .any(|flag| flag.is_null() || unsafe { **flag } != 0)
     }
 
@@ -279,6 +300,8 @@ impl Neuron {
 pub fn load_globally(path: &Path) -> Result<()> {
     let flags = libloading::os::unix::RTLD_NOW | libloading::os::unix::RTLD_GLOBAL;
     let library =
+        // SAFETY: loading runs the named library's initialisers, which is the point (an MPI library
+        // offered to NEURON, per the caller); nothing is resolved or called from it here.
         unsafe { libloading::os::unix::Library::open(Some(path), flags) }.map_err(|error| {
             NrnError::LibraryLoad {
                 path: path.to_owned(),
@@ -296,6 +319,7 @@ pub fn finalize_mpi() -> bool {
     type Query = unsafe extern "C" fn(*mut c_int) -> c_int;
     type Finalize = unsafe extern "C" fn() -> c_int;
     let process = libloading::os::unix::Library::this();
+    // SAFETY: the types are the MPI standard's C signatures of these three functions.
     let symbols = unsafe {
         (
             process.get::<Query>(b"MPI_Initialized\0"),
@@ -307,6 +331,8 @@ pub fn finalize_mpi() -> bool {
         return false;
     };
     let (mut started, mut ended) = (0, 0);
+    // SAFETY: MPI_Initialized and MPI_Finalized may be called at any time, even before MPI_Init,
+    // and each writes one int through a valid pointer.
     unsafe {
         initialized(&mut started);
         finalized(&mut ended);
@@ -314,10 +340,13 @@ pub fn finalize_mpi() -> bool {
     if started == 0 || ended != 0 {
         return false;
     }
+    // SAFETY: MPI is initialised and not yet finalised (checked just above).
     unsafe { finalize() == 0 }
 }
 
 fn resolve_api(library: &libloading::Library, path: &Path) -> Result<Api> {
+    // SAFETY: `library` was opened from the path given as NEURON's libnrniv (the copy `import
+    // neuron` loaded, or the standalone path), which is Api::resolve's contract.
     unsafe { Api::resolve(library) }.map_err(|symbol| NrnError::MissingSymbol {
         path: path.to_owned(),
         symbol,
@@ -364,12 +393,15 @@ fn set_neuron_home(library: &Path, explicit: Option<&Path>) {
             .and_then(|home| home.canonicalize().ok()),
     };
     if let Some(home) = home {
-        // Runs before NEURON starts and while the loading lock is held.
+        // SAFETY: runs before NEURON starts and under the loading lock, so nothing of this
+        // crate reads the environment meanwhile; other threads of the program must not either.
         unsafe { std::env::set_var("NEURONHOME", home) };
     }
 }
 
 fn optional_symbol(library: &libloading::Library, name: &[u8]) -> *mut c_void {
+    // SAFETY: read as `*mut c_void` the symbol only yields its address, which is never
+    // dereferenced here, so the symbol's real type does not matter.
     unsafe { library.get::<*mut c_void>(name) }
         .map(|symbol| *symbol)
         .unwrap_or(std::ptr::null_mut())
@@ -378,5 +410,6 @@ fn optional_symbol(library: &libloading::Library, name: &[u8]) -> *mut c_void {
 /// # Safety
 /// `T` must be the function pointer type of the symbol called `name`.
 unsafe fn optional_function<T: Copy>(library: &libloading::Library, name: &[u8]) -> Option<T> {
+    // SAFETY: the caller promises `T` is the symbol's function pointer type (see # Safety).
     unsafe { library.get::<T>(name) }.ok().map(|symbol| *symbol)
 }

@@ -66,6 +66,7 @@ impl EndChecks {
     }
 
     fn roles(&mut self, object: &ObjectHandle) -> Result<EventRoles> {
+        // SAFETY: `object` is held by its handle; the name's address is only used as a key.
         let class = unsafe { (self.neuron.api.nrn_class_name)(object.as_ptr()) } as usize;
         if let Some((_, roles)) = self.classes.iter().find(|(known, _)| *known == class) {
             return Ok(*roles);
@@ -78,6 +79,7 @@ impl EndChecks {
     fn placed(&mut self, object: &ObjectHandle, roles: EventRoles) -> Result<()> {
         // A point process in a section has its properties; asked each time (a direct read,
         // no HOC call), so nothing about an object is remembered that could go stale.
+        // SAFETY: `object` is held by its handle; nrn_prop_exists only reads it.
         if roles.artificial || unsafe { (self.neuron.api.nrn_prop_exists)(object.as_ptr()) } {
             return Ok(());
         }
@@ -101,6 +103,7 @@ impl Neuron {
     }
 
     fn event_roles(&'static self, object: &ObjectHandle) -> Result<EventRoles> {
+        // SAFETY: `object` is held by its handle; the name's address is only used as a key.
         let key = unsafe { (self.api.nrn_class_name)(object.as_ptr()) } as usize;
         let known = ROLES
             .lock()

@@ -1,9 +1,14 @@
+//! Globals and run control through the C API: reading and setting HOC globals, loading
+//! HOC files, initialising and advancing the simulation.
+
 use crate::{Arg, Neuron, NrnError, Result, SymbolKind};
 
 impl Neuron {
     /// A global scalar such as `celsius`, `dt` or (after `stdrun.hoc`) `tstop`.
     pub fn global(&self, name: &str) -> Result<f64> {
         if let Ok(symbol) = self.builtin_double(name) {
+            // SAFETY: inside the guard; builtin_double checked `symbol` is a scalar built-in C
+            // double, so NEURON pushes and pops back its (non-null, static) address, read at once.
             return self.guarded(|api| unsafe {
                 (api.nrn_symbol_push)(symbol.0);
                 *(api.nrn_double_ptr_pop)()
@@ -23,6 +28,7 @@ impl Neuron {
             )));
         }
         if let Ok(symbol) = self.builtin_double(name) {
+            // SAFETY: as in global: the popped pointer is the built-in double's own static address.
             return self.guarded(|api| unsafe {
                 (api.nrn_symbol_push)(symbol.0);
                 *(api.nrn_double_ptr_pop)() = value;
@@ -59,6 +65,8 @@ impl Neuron {
         let fadvance = self.symbol_of_kind("fadvance", SymbolKind::Function)?;
         let t = self.builtin_double("t")?;
         let dt = self.builtin_double("dt")?;
+        // SAFETY: inside the guard; `fadvance` is a function symbol, and t and dt are built-in C
+        // doubles (builtin_double): globals, not SoA data (§8.1), so valid across fadvance.
         self.guarded(|api| unsafe {
             (api.nrn_symbol_push)(t.0);
             let time = (api.nrn_double_ptr_pop)();

@@ -134,6 +134,8 @@ impl Neuron {
             return None;
         }
         self.quietly(|neuron| {
+            // SAFETY: inside the guard; the caller keeps `section` live (see # Safety), x is inside
+            // (0, 1) and `variable` is a one-number range variable symbol.
             neuron.guarded(|api| unsafe {
                 (api.nrn_rangevar_get)(variable.0 .0, section.as_ptr(), x)
             })
@@ -156,6 +158,7 @@ impl Neuron {
         inside(x)
             && self
                 .quietly(|neuron| {
+                    // SAFETY: as in segment_value, whose contract the caller keeps.
                     neuron.guarded(|api| unsafe {
                         (api.nrn_rangevar_set)(variable.0 .0, section.as_ptr(), x, value);
                     })
@@ -173,6 +176,7 @@ impl Neuron {
         x: f64,
         mechanism: DensityMechanism,
     ) -> bool {
+        // SAFETY: the caller keeps segment_value's contract (see # Safety).
         unsafe { self.segment_value(section, x, mechanism.probe) }.is_some()
     }
 
@@ -190,6 +194,7 @@ impl Neuron {
         // which this is (calls into NEURON are serialised).
         let saved = unsafe { messages.as_ptr().replace(0) };
         let result = body(self);
+        // SAFETY: the same NEURON `int` as above, restored on the same thread.
         unsafe { messages.as_ptr().write(saved) };
         result
     }
@@ -213,7 +218,10 @@ impl Neuron {
     }
 
     fn number_variable(&self, symbol: SymbolPtr, name: &str) -> Option<RangeVariable> {
+        // SAFETY: `symbol` is a non-null symbol from the cache; symbols live as long as the
+        // process.
         let subtype = unsafe { (self.api.nrn_symbol_subtype)(symbol.0) };
+        // SAFETY: as above.
         let is_array = unsafe { (self.api.nrn_symbol_is_array)(symbol.0) };
         let number = name == "v" || NUMBER_SUBTYPES.contains(&subtype);
         (number && !is_array).then_some(RangeVariable(symbol))

@@ -1,3 +1,6 @@
+//! NEURON's symbol tables: looking names up once (cached for the life of the process),
+//! what kind of thing a name is, and listing names for suggestions.
+
 use std::collections::HashMap;
 use std::ffi::{c_int, CString};
 use std::sync::Mutex;
@@ -9,6 +12,8 @@ use crate::{Neuron, NrnError, Result};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SymbolPtr(pub(crate) *mut Symbol);
 
+// SAFETY: a SymbolPtr is only the address of a Symbol that lives as long as the process;
+// it is dereferenced only by NEURON, through a `&Neuron` on a thread allowed to call it.
 unsafe impl Send for SymbolPtr {}
 
 #[derive(Default)]
@@ -60,6 +65,8 @@ impl SymbolKinds {
     pub(crate) fn read(api: &Api, fpycall: *mut std::ffi::c_void) -> Result<SymbolKinds> {
         let lookup = |name: &str| {
             let c_name = CString::new(name).unwrap_or_default();
+            // SAFETY: `c_name` is NUL-terminated; nrn_symbol only scans NEURON's tables (NULL when
+            // the name is unknown, no error), on the attaching thread under the loading lock.
             let symbol = unsafe { (api.nrn_symbol)(c_name.as_ptr()) };
             if symbol.is_null() {
                 Err(NrnError::UnknownName {
@@ -72,6 +79,7 @@ impl SymbolKinds {
             }
         };
         let type_of =
+            // SAFETY: `symbol` is non-null (lookup); symbols live as long as the process.
             |name: &str| lookup(name).map(|symbol| unsafe { (api.nrn_symbol_type)(symbol) });
         Ok(SymbolKinds {
             class: type_of("Vector")?,
@@ -80,6 +88,7 @@ impl SymbolKinds {
             variable: type_of("celsius")?,
             functions: function_types(api, fpycall, &type_of)?,
             builtin_double: lookup("celsius")
+                // SAFETY: `symbol` is non-null (lookup); symbols live as long as the process.
                 .map(|symbol| unsafe { (api.nrn_symbol_subtype)(symbol) })?,
         })
     }
@@ -108,6 +117,7 @@ fn function_types(
                        func patch_kind_func() { return 0 }\n\
                        obfunc patch_kind_obfunc() { localobj o return o }\n";
     let definitions = c_string(definitions)?;
+    // SAFETY: inside the guard; `definitions` is a NUL-terminated string alive for the call.
     let status = crate::guard::run_guarded(api, fpycall, |api| unsafe {
         (api.nrn_hoc_call)(definitions.as_ptr())
     })?;
@@ -145,6 +155,8 @@ impl Neuron {
             return Ok(*symbol);
         }
         let c_name = c_string(name)?;
+        // SAFETY: `c_name` is NUL-terminated; nrn_symbol only scans NEURON's tables (NULL when the
+        // name is unknown), on a thread allowed to call NEURON (`&Neuron`).
         let symbol = unsafe { (self.api.nrn_symbol)(c_name.as_ptr()) };
         if symbol.is_null() {
             return Err(NrnError::UnknownName {
@@ -160,6 +172,7 @@ impl Neuron {
     /// Calls `visit` with each of NEURON's built-in symbols (mechanisms, their variables,
     /// functions) and its name, until `visit` answers false.
     pub(crate) fn for_each_builtin(&self, visit: impl FnMut(SymbolPtr, &str) -> bool) {
+        // SAFETY: nrn_global_symbol_table takes no arguments and only returns a pointer.
         let table = unsafe { (self.api.nrn_global_symbol_table)() };
         self.for_each_in(table, visit);
     }
@@ -170,6 +183,7 @@ impl Neuron {
         // Only a class's symbol has a table (anything else would be read as one).
         let class = self.symbol(class).ok();
         if let Some(class) = class.filter(|class| self.kind(*class) == SymbolKind::Class) {
+            // SAFETY: `class` is a non-null class symbol, the only kind that has a table to return.
             let table = unsafe { (self.api.nrn_symbol_table)(class.0) };
             self.for_each_in(table, |_, name| {
                 names.push(name.to_string());
@@ -187,6 +201,8 @@ impl Neuron {
         if table.is_null() {
             return;
         }
+        // SAFETY: inside the guard; `table` is a non-null NEURON symbol list, the iterator is freed
+        // after use, and each name is a NUL-terminated string of a live symbol, read at once.
         let _ = self.guarded(|api| unsafe {
             let iterator = (api.nrn_symbol_table_iterator_new)(table);
             while (api.nrn_symbol_table_iterator_done)(iterator) == 0 {
@@ -230,6 +246,8 @@ impl Neuron {
 
     pub(crate) fn kind(&self, symbol: SymbolPtr) -> SymbolKind {
         self.kinds
+            // SAFETY: a SymbolPtr holds only a non-null NEURON symbol, which lives as long as the
+            // process.
             .classify(unsafe { (self.api.nrn_symbol_type)(symbol.0) })
     }
 
