@@ -9,7 +9,7 @@ PY_DEV  := "neuron>=9.0,<10" numpy matplotlib pytest hypothesis ruff mypy typing
 
 export PATCH_PYTHON := $(abspath $(PYTHON))
 
-# Other people's tests against Patch: ../shared/suites (nrn-patch 8's, BSB's), see tests/compat.py.
+# Other people's tests against Patch: ../shared/suites (nrn-patch 8's, BSB's), see tests/support/compat.py.
 .PHONY: demo test bench compat docs fuzz fuzz-traces soak valgrind venv build rust-test py-test lint example-rust clean
 
 demo: build
@@ -31,7 +31,7 @@ BSB_VENV := .venv-bsb
 BSB_DEPS := bsb-neuron==8.0.2 bsb-test arborize bsb-hdf5 pytest mpi4py mpich "bsb-core[parallel]==8.0.2"
 
 compat: build $(BENCH_VENV)/.deps $(BSB_VENV)/.patch
-	$(PYTHON) tests/compat.py --python $(PYTHON) --bsb-python $(BSB_VENV)/bin/python --nrn-patch-python $(BENCH_VENV)/bin/python
+	$(PYTHON) tests/support/compat.py --python $(PYTHON) --bsb-python $(BSB_VENV)/bin/python --nrn-patch-python $(BENCH_VENV)/bin/python
 
 $(BSB_VENV)/.deps:
 	test -x $(BSB_VENV)/bin/python || python3 -m venv $(BSB_VENV)
@@ -93,7 +93,7 @@ fuzz-traces: build
 
 # A million create-connect-drop cycles (the tests run 20,000).
 soak: build
-	$(PYTHON) tests/soak.py 1000000
+	$(PYTHON) tests/support/soak.py 1000000
 
 # The documentation site (build/site), built without warnings.
 docs: build
@@ -110,4 +110,4 @@ clean:
 
 # The Rust core's tests under valgrind memcheck: any invalid read or write fails.
 valgrind: venv
-	$(PYTHON) tests/valgrind_core.py
+	$(PYTHON) tests/support/valgrind_core.py

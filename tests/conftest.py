@@ -8,6 +8,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Test helpers (tables of bad inputs, MPI fault runners, the layer listing) live apart
+# from the tests.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
+
 # Compiled mechanisms go to a cache of this test run (subprocesses inherit it), so the
 # tests exercise nrnivmodl for real and leave the user's cache alone.
 os.environ["PATCH_CACHE_DIR"] = tempfile.mkdtemp(prefix="patch-test-cache-")

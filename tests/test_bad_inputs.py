@@ -1,4 +1,4 @@
-"""Every row of the bad-input table (tests/bad_inputs.py) raises its exception, with a
+"""Every row of the bad-input table (tests/support/bad_inputs.py) raises its exception, with a
 message, and leaves NEURON simulating exactly as before; docs/bad-inputs.md is the table."""
 
 import builtins
@@ -54,5 +54,5 @@ def test_a_bad_input_raises_its_exception(row, expected_trace, capfd):
 
 def test_the_documented_table_is_the_tested_one():
     assert DOCS.read_text() == markdown(), (
-        "regenerate: python tests/bad_inputs.py > docs/bad-inputs.md"
+        "regenerate: python tests/support/bad_inputs.py > docs/bad-inputs.md"
     )

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-SOAK = Path(__file__).resolve().parent / "soak.py"
+SOAK = Path(__file__).resolve().parent / "support" / "soak.py"
 
 
 def test_twenty_thousand_cycles_leave_memory_and_neuron_flat():

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
 def test_the_rust_core_has_no_memory_errors_under_valgrind():
     finished = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "valgrind_core.py")],
+        [sys.executable, str(ROOT / "tests" / "support" / "valgrind_core.py")],
         capture_output=True,
         text=True,
         timeout=900,

@@ -3,7 +3,7 @@ and on 2 MPI ranks) and the NEURON tests of BSB and arborize, from ../shared/sui
 a plug-in accessor network compared with nrn-patch 8.0.2. Prints pass counts; exits 1 if
 a test fails that is not a documented decision (docs/migration.md).
 
-    python tests/compat.py --bsb-python .venv-bsb/bin/python \\
+    python tests/support/compat.py --bsb-python .venv-bsb/bin/python \\
         --nrn-patch-python .venv-nrn-patch-8/bin/python
 """
 
@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SUITES = Path(os.environ.get("PATCH_SUITES", ROOT.parent / "shared" / "suites"))
 
 # nrn-patch 8 tests whose failure is a decision on record, with the decision.

@@ -1,5 +1,5 @@
 """MPI fault scenarios: each one is a script that goes wrong on one rank of two, and what
-the job must do about it. `python tests/mpi_faults.py` runs them all under mpiexec and
+the job must do about it. `python tests/support/mpi_faults.py` runs them all under mpiexec and
 prints the table in docs/reliability.md; tests/test_mpi_faults.py asserts it."""
 
 import os

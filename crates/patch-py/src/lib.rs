@@ -1,20 +1,20 @@
 //! `patch._patch`: the Python face of Patch. NEURON is global, single-threaded state, so
 //! the module keeps the GIL (`gil_used = true`) and never releases it around NEURON calls.
+//!
+//! Layers, each using only those above it here (ARCHITECTURE.md says what each owns;
+//! `tests/test_layers.py` checks the arrows):
+//!
+//! 1. `neuron`: NEURON as the wrappers see it: attaching, errors and exceptions,
+//!    NEURON's types and handles of raw NEURON objects, mechanisms, run state.
+//! 2. `objects`: the wrapper classes, their registry and the transform protocol.
+//! 3. `parallel`: the ParallelContext, GID wiring, collectives, ending a parallel run.
+//! 4. `api`: the interpreter `p`, run control, the `patch.core` functions.
+//! 5. this file: module initialisation only.
 
-mod attach;
-mod capture;
-mod collective;
-mod convert;
-mod core;
-mod errors;
-mod interpreter;
-mod interruptible;
-mod mechanisms;
+mod api;
+mod neuron;
 mod objects;
 mod parallel;
-mod rank_watch;
-mod run_state;
-mod time;
 
 use pyo3::prelude::*;
 
@@ -37,12 +37,12 @@ fn refuse_without_gil(py: Python<'_>) -> PyResult<()> {
 #[pymodule(gil_used = true)]
 fn _patch(module: &Bound<'_, PyModule>) -> PyResult<()> {
     refuse_without_gil(module.py())?;
-    attach::attach(module.py())?;
-    parallel::check_ranks(module.py())?;
+    neuron::attach::attach(module.py())?;
+    parallel::exit::check_ranks(module.py())?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    module.add_class::<interpreter::PythonHocInterpreter>()?;
-    module.add_function(wrap_pyfunction!(attach::neuron_features, module)?)?;
-    module.add_function(wrap_pyfunction!(attach::diagnostics, module)?)?;
+    module.add_class::<api::interpreter::PythonHocInterpreter>()?;
+    module.add_function(wrap_pyfunction!(api::diagnostics::neuron_features, module)?)?;
+    module.add_function(wrap_pyfunction!(api::diagnostics::diagnostics, module)?)?;
 
     module.add_class::<objects::base::PythonHocObject>()?;
     module.add_class::<objects::callable::HocCallable>()?;
@@ -62,19 +62,19 @@ fn _patch(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<objects::vecstim::VecStim>()?;
     module.add_class::<objects::collection::Collection>()?;
     module.add_class::<objects::collection::CollectionIterator>()?;
-    module.add_class::<parallel::ParallelContext>()?;
+    module.add_class::<parallel::context::ParallelContext>()?;
     module.add_function(wrap_pyfunction!(objects::base::_rewrap, module)?)?;
 
-    module.add_function(wrap_pyfunction!(core::transform, module)?)?;
-    module.add_function(wrap_pyfunction!(core::transform_netcon, module)?)?;
-    module.add_function(wrap_pyfunction!(core::transform_record, module)?)?;
-    module.add_function(wrap_pyfunction!(core::transform_arc, module)?)?;
-    module.add_function(wrap_pyfunction!(core::is_section, module)?)?;
-    module.add_function(wrap_pyfunction!(core::is_segment, module)?)?;
-    module.add_function(wrap_pyfunction!(core::is_nrn_scalar, module)?)?;
-    module.add_function(wrap_pyfunction!(core::is_point_process, module)?)?;
-    module.add_function(wrap_pyfunction!(core::is_density_mechanism, module)?)?;
-    module.add_function(wrap_pyfunction!(core::assert_connectable, module)?)?;
-    module.add_function(wrap_pyfunction!(core::connection, module)?)?;
+    module.add_function(wrap_pyfunction!(api::core::transform, module)?)?;
+    module.add_function(wrap_pyfunction!(api::core::transform_netcon, module)?)?;
+    module.add_function(wrap_pyfunction!(api::core::transform_record, module)?)?;
+    module.add_function(wrap_pyfunction!(api::core::transform_arc, module)?)?;
+    module.add_function(wrap_pyfunction!(api::core::is_section, module)?)?;
+    module.add_function(wrap_pyfunction!(api::core::is_segment, module)?)?;
+    module.add_function(wrap_pyfunction!(api::core::is_nrn_scalar, module)?)?;
+    module.add_function(wrap_pyfunction!(api::core::is_point_process, module)?)?;
+    module.add_function(wrap_pyfunction!(api::core::is_density_mechanism, module)?)?;
+    module.add_function(wrap_pyfunction!(api::core::assert_connectable, module)?)?;
+    module.add_function(wrap_pyfunction!(api::core::connection, module)?)?;
     Ok(())
 }

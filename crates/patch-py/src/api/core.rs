@@ -4,11 +4,13 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-use crate::attach::attach;
+use crate::neuron::attach::attach;
+use crate::neuron::exceptions::{NotConnectableError, NotConnectedError};
+use crate::neuron::types::{neuron_kind, neuron_types, NeuronKind};
 use crate::objects::base::PythonHocObject;
 use crate::objects::classes::{class_name, is_located_point_process_name};
-use crate::objects::neuron_types::{has_type, neuron_kind, neuron_types, NeuronKind};
 use crate::objects::point_process::PointProcess;
+use crate::objects::protocol;
 use crate::objects::registry::{unwrap, wrap};
 use crate::objects::section::Section;
 use crate::objects::segment::Segment;
@@ -68,17 +70,7 @@ pub fn is_segment(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
 /// Whether `obj` is a pointer to a NEURON number, such as `seg._ref_v`.
 #[pyfunction]
 pub fn is_nrn_scalar(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
-    let py = obj.py();
-    // Patch's objects: only its pointers are (asked without unwrapping, which would make
-    // NEURON's Python object of a point process held without one).
-    if obj.is_instance_of::<crate::objects::base::PythonHocObject>() {
-        return Ok(obj.is_instance_of::<crate::objects::pointer::Pointer>());
-    }
-    if !has_type(obj, neuron_types(py)?.hoc_object.bind(py)) {
-        return Ok(false);
-    }
-    let text = obj.str()?.to_string();
-    Ok(text.starts_with("data_handle<") || text.contains("pointer to hoc scalar"))
+    protocol::is_nrn_scalar(obj)
 }
 
 /// Whether `name_or_obj` names, is or wraps a point process that sits in a section
@@ -139,7 +131,7 @@ pub fn assert_connectable(obj: &Bound<'_, PyAny>, label: Option<&str>) -> PyResu
         Some(label) => label.to_string(),
         None => obj.repr()?.to_string(),
     };
-    Err(not_connectable(obj.py(), &what))
+    Err(not_connectable(&what))
 }
 
 /// Sections, segments, point processes and artificial cells, and objects of the user's
@@ -155,15 +147,11 @@ fn is_connectable(wrapped: &Bound<'_, PyAny>) -> PyResult<bool> {
         && wrapped.hasattr(pyo3::intern!(wrapped.py(), "_connections"))?)
 }
 
-fn not_connectable(py: Python<'_>, what: &str) -> PyErr {
-    crate::errors::patch_error(
-        py,
-        "NotConnectableError",
-        &format!(
-            "{what} cannot be connected: use a Section, a Segment, a point process or an \
-             artificial cell"
-        ),
-    )
+fn not_connectable(what: &str) -> PyErr {
+    NotConnectableError::new_err(format!(
+        "{what} cannot be connected: use a Section, a Segment, a point process or an \
+         artificial cell"
+    ))
 }
 
 /// Raw NEURON objects are treated as their Patch wrappers.
@@ -184,7 +172,7 @@ pub fn connection<'py>(
     let (source, target) = (patch_object(source)?, patch_object(target)?);
     for (label, end) in [("source", &source), ("target", &target)] {
         if !is_connectable(end)? {
-            return Err(not_connectable(py, &format!("the {label} {}", end.repr()?)));
+            return Err(not_connectable(&format!("the {label} {}", end.repr()?)));
         }
     }
     let netcon = source.getattr("_connections")?.get_item(&target).ok();
@@ -207,9 +195,5 @@ pub fn connection<'py>(
             ""
         }
     );
-    Err(crate::errors::patch_error(
-        py,
-        "NotConnectedError",
-        &message,
-    ))
+    Err(NotConnectedError::new_err(message))
 }

@@ -1,27 +1,35 @@
+//! The interpreter `p` (PythonHocInterpreter): attribute forwarding to `neuron.h` with
+//! Patch's defaults and typo checks, and factories that delegate to the layers below.
+
 use std::path::PathBuf;
 
-use pyo3::exceptions::{PyAttributeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyAttributeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
-use crate::attach::attach;
-use crate::capture::{capture_output, neuron_call, pass_on};
-use crate::errors::{section_access_error, PatchErr, PatchResult};
-use crate::mechanisms::{compile_and_load, mod_files_in};
+use crate::api::run;
+use crate::neuron::attach::attach;
+use crate::neuron::capture::{capture_output, neuron_call, pass_on};
+use crate::neuron::errors::{PatchErr, PatchResult};
+use crate::neuron::exceptions::{ParallelConnectError, ParallelError};
+use crate::neuron::guards;
+use crate::neuron::mechanisms::{compile_and_load, mod_files_in};
+use crate::neuron::types::{neuron_kind, neuron_types, NeuronKind};
 use crate::objects::base::{patch_attribute, unknown_attribute, WrappingIterator};
 use crate::objects::batch::{given, per_item_or, Batch, Item, Items};
 use crate::objects::classes::is_point_process_name;
 use crate::objects::collection::Collection;
-use crate::objects::guards;
-use crate::objects::netcon::{self, Settings};
-use crate::objects::neuron_types::{neuron_kind, neuron_types, NeuronKind};
+use crate::objects::netcon::wiring::{self, Settings};
+use crate::objects::netcon::{DEFAULT_DELAY, DEFAULT_THRESHOLD, DEFAULT_WEIGHT};
 use crate::objects::point_process::PointProcessFactory;
 use crate::objects::registry::{unwrap, wrap};
+use crate::objects::section_stack::accessed_section;
+use crate::objects::time::time_vector;
 use crate::objects::vecstim::new_vecstim;
-use crate::parallel::{self, ParallelContext};
-use crate::time::time_vector;
+use crate::parallel::context::{self as parallel, ParallelContext};
+use crate::parallel::gid;
 
 /// Patch's HOC interpreter `p`: everything `neuron.h` has, with stdrun loaded, Patch's
 /// defaults, loud errors for typos, and NEURON objects handed out as Patch objects.
@@ -32,19 +40,6 @@ pub struct PythonHocInterpreter {
 
 /// Patch's default temperature, as in nrn-patch (NEURON's own is 6.3 degC).
 const DEFAULT_CELSIUS: f64 = 32.0;
-
-/// The section NEURON currently accesses, or a `HocSectionAccessError` saying how to
-/// get one.
-pub fn accessed_section(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    let h = neuron_types(py)?.h.bind(py);
-    match h.call_method0("cas") {
-        Ok(section) => wrap(section),
-        Err(_) => Err(section_access_error(
-            py,
-            "no section is accessed: create a Section first, or pass the section to use",
-        )),
-    }
-}
 
 #[pymethods]
 impl PythonHocInterpreter {
@@ -83,7 +78,11 @@ impl PythonHocInterpreter {
         let py = slf.py();
         if is_own_attribute(slf, name)? {
             let attribute =
+                // SAFETY: `slf` and `name` are live objects borrowed for this call, and the GIL
+                // is held (`py`).
                 unsafe { pyo3::ffi::PyObject_GenericGetAttr(slf.as_ptr(), name.as_ptr()) };
+            // SAFETY: PyObject_GenericGetAttr returns a new reference or NULL with an exception
+            // set.
             return Ok(unsafe { Bound::from_owned_ptr_or_err(py, attribute) }?);
         }
         let cache = neuron_attribute_cache(py);
@@ -124,7 +123,7 @@ impl PythonHocInterpreter {
     ) -> PatchResult<()> {
         let h = self.h(py)?;
         if h.hasattr(name)? {
-            Ok(crate::errors::with_stray_error(
+            Ok(crate::neuron::errors::with_stray_error(
                 py,
                 h.setattr(name, unwrap(value)?),
             )?)
@@ -202,7 +201,7 @@ impl PythonHocInterpreter {
         let h = self.h(py)?;
         let class = h.getattr("SectionRef")?;
         let reference = neuron_call(py, || class.call((), Some(&kwargs)))
-            .map_err(|error| crate::errors::typed_neuron_error(py, error, &class))?;
+            .map_err(|error| crate::neuron::errors::typed_neuron_error(py, error, &class))?;
         wrap(reference)
     }
 
@@ -226,9 +225,9 @@ impl PythonHocInterpreter {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = source.py();
         let target = target.unwrap_or_else(|| py.None().into_bound(py));
-        let neuron_spelling = crate::core::is_nrn_scalar(source)?;
+        let neuron_spelling = crate::objects::protocol::is_nrn_scalar(source)?;
         let settings = Settings::new(py, args, threshold, delay, weight, neuron_spelling)?;
-        netcon::connect(py, source, &target, settings, sec, attributes)
+        wiring::connect(py, source, &target, settings, sec, attributes)
     }
 
     /// Many NetCons in one call through the Rust core: `sources[i]` to `targets[i]`
@@ -267,9 +266,9 @@ impl PythonHocInterpreter {
             ))
             .into());
         }
-        let weights = per_item_or(weight, netcon::DEFAULT_WEIGHT, count, "weight")?;
-        let delays = per_item_or(delay, netcon::DEFAULT_DELAY, count, "delay")?;
-        let thresholds = per_item_or(threshold, netcon::DEFAULT_THRESHOLD, count, "threshold")?;
+        let weights = per_item_or(weight, DEFAULT_WEIGHT, count, "weight")?;
+        let delays = per_item_or(delay, DEFAULT_DELAY, count, "delay")?;
+        let thresholds = per_item_or(threshold, DEFAULT_THRESHOLD, count, "threshold")?;
         // In chunks: NEURON builds each NetCon right after Patch checked its ends, while
         // they are still in the cache, and no list of all specs is ever made.
         let mut handles = Vec::with_capacity(count);
@@ -310,9 +309,7 @@ impl PythonHocInterpreter {
     /// ParallelContext exists crashes NEURON (nrn#2641), so that is refused.
     fn nrnmpi_init<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         if parallel::existing_context(py).is_some() {
-            return Err(crate::errors::patch_error(
-                py,
-                "ParallelError",
+            return Err(ParallelError::new_err(
                 "MPI cannot be initialised after a ParallelContext exists (NEURON would crash): \
                  run under mpiexec and import patch first, which initialises MPI",
             ));
@@ -345,8 +342,15 @@ impl PythonHocInterpreter {
             (None, Some(gid)) => {
                 let output = output.map_or(Ok(true), |output| output.is_truthy())?;
                 let settings = Settings::new(py, args, threshold, delay, weight, false)?;
-                let netcon = netcon::connect(py, source, &py.None().into_bound(py), settings, None, attributes)?;
-                parallel::transmit(&context, gid, &netcon, output)?;
+                let netcon = wiring::connect(
+                    py,
+                    source,
+                    &py.None().into_bound(py),
+                    settings,
+                    None,
+                    attributes,
+                )?;
+                gid::transmit(&context, gid, &netcon, output)?;
                 Ok(netcon)
             }
             (Some(gid), None) => {
@@ -356,14 +360,15 @@ impl PythonHocInterpreter {
                          the target: a receiver has no output flag, threshold, delay or \
                          weight there (nrn-patch 8 ignored them too). Pass weight= and delay="
                     );
-                    crate::errors::warn(py, &message)?;
+                    crate::neuron::errors::warn(py, &message)?;
                 }
-                parallel::receive(&context, gid, target, weight, delay, threshold, attributes)
+                Ok(gid::receive(
+                    &context, gid, target, weight, delay, threshold, attributes,
+                )?)
             }
-            _ => Err(crate::errors::patch_error(
-                py,
-                "ParallelConnectError",
-                "ParallelCon needs exactly one integer GID: ParallelCon(source, gid) to transmit or ParallelCon(gid, target) to receive",
+            _ => Err(ParallelConnectError::new_err(
+                "ParallelCon needs exactly one integer GID: ParallelCon(source, gid) to \
+                 transmit or ParallelCon(gid, target) to receive",
             )),
         }
     }
@@ -412,7 +417,7 @@ impl PythonHocInterpreter {
     /// `finitialize(v)`: initialise the simulation, at `v` mV if given.
     #[pyo3(signature = (v = None))]
     fn finitialize(&self, py: Python<'_>, v: Option<f64>) -> PyResult<()> {
-        initialise(py, v)
+        run::initialise(py, v)
     }
 
     /// Initialises at `v_init` (default: `p.v_init`) and runs until `duration` ms
@@ -426,71 +431,18 @@ impl PythonHocInterpreter {
         v_init: Option<f64>,
         progress: bool,
     ) -> PyResult<()> {
-        let h = self.h(py)?;
-        let tstop: f64 = match duration {
-            Some(duration) => duration,
-            None => h.getattr("tstop")?.extract()?,
-        };
-        if !tstop.is_finite() || tstop < 0.0 {
-            return Err(PyValueError::new_err(format!(
-                "a run lasts a finite number of ms from 0, got {tstop}"
-            )));
-        }
-        h.setattr("tstop", tstop)?;
-        // As NEURON's run(): start from v_init (stdrun's, -65 mV unless changed).
-        let v_init = match v_init {
-            Some(v_init) => v_init,
-            None => h.getattr("v_init")?.extract()?,
-        };
-        initialise(py, Some(v_init))?;
-        without_garbage_collection(py, || {
-            if !progress {
-                return self.advance_to(py, tstop);
-            }
-            let bar = ProgressBar::new(py, tstop)?;
-            // A hundred steps: each costs one call into NEURON, nothing per time step.
-            let chunk = tstop / 100.0;
-            let mut target = 0.0;
-            while target < tstop {
-                target = (target + chunk).min(tstop);
-                self.advance_to(py, target)?;
-                bar.update(h.getattr("t")?.extract()?)?;
-            }
-            bar.close()
-        })
+        run::run(&self.h(py)?, duration, v_init, progress)
     }
 
     /// NEURON's `continuerun`: runs *until* `tstop` ms (not for `tstop` ms, unlike
     /// nrn-patch 8), without initialising.
     fn continuerun(&self, py: Python<'_>, tstop: f64) -> PyResult<()> {
-        if !tstop.is_finite() {
-            return Err(PyValueError::new_err(format!(
-                "continuerun runs until a finite time in ms, got {tstop}"
-            )));
-        }
-        let h = self.h(py)?;
-        let now: f64 = h.getattr("t")?.extract()?;
-        if tstop <= now {
-            let message = format!(
-                "continuerun({tstop}) ran nothing: the simulation is already at t = {now} ms. \
-                 continuerun runs until an absolute time; to run for a duration use \
-                 p.continuerun(p.t + duration)"
-            );
-            crate::errors::warn(py, &message)?;
-            return Ok(());
-        }
-        check_can_continue(py)?;
-        warn_before_continuing(py, "continuerun")?;
-        without_garbage_collection(py, || self.advance_to(py, tstop))
+        run::continuerun(&self.h(py)?, tstop)
     }
 
     /// One time step.
     fn fadvance(&self, py: Python<'_>) -> PyResult<()> {
-        let h = self.h(py)?;
-        check_can_continue(py)?;
-        warn_before_continuing(py, "fadvance")?;
-        without_garbage_collection(py, || neuron_call(py, || h.call_method0("fadvance")))?;
-        Ok(())
+        run::fadvance(&self.h(py)?)
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
@@ -502,56 +454,6 @@ impl PythonHocInterpreter {
     }
 }
 
-/// Warns when going on with a simulation gives other results than the user expects: it
-/// was never initialised (NEURON starts from t = 0 with unset states), or a recording was
-/// made since it was (NEURON fills it only from the next initialisation on).
-pub(crate) fn warn_before_continuing(py: Python<'_>, call: &str) -> PyResult<()> {
-    if !crate::run_state::ever_initialised() {
-        crate::errors::warn(
-            py,
-            &format!(
-                "p.{call}() before any p.finitialize(): NEURON starts from t = 0 with the \
-                 states of no initialisation. Call p.finitialize(v_init) first, or use \
-                 p.run(duration), which initialises"
-            ),
-        )?;
-    }
-    if crate::run_state::take_late_recording() {
-        crate::errors::warn(
-            py,
-            &format!(
-                "p.{call}() continues a run, but a recording was made after it was \
-                 initialised: NEURON fills a recording only from the next p.finitialize() \
-                 (or p.run()) on, so it stays empty now. Make recordings before \
-                 initialising"
-            ),
-        )?;
-    }
-    Ok(())
-}
-
-/// NEURON's `finitialize(v)` (at `v` mV if given), once Patch checked the model and, when
-/// a ParallelContext exists, prepared it for `psolve`.
-pub(crate) fn initialise(py: Python<'_>, v: Option<f64>) -> PyResult<()> {
-    if let Some(v) = v.filter(|v| !v.is_finite()) {
-        return Err(PyValueError::new_err(format!(
-            "the initial membrane potential must be a finite number of mV, got {v}"
-        )));
-    }
-    // What the user let go of must not take part (plain NEURON freed it already).
-    guards::collect_unreachable(py)?;
-    check_netcon_ends(py)?;
-    if let Some(context) = parallel::existing_context(py) {
-        ParallelContext::prepare_run(&context)?;
-    }
-    let h = neuron_types(py)?.h.bind(py);
-    neuron_call(py, || match v {
-        Some(v) => h.call_method1("finitialize", (v,)),
-        None => h.call_method0("finitialize"),
-    })?;
-    Ok(())
-}
-
 /// The GID an argument of ParallelCon is, if it is an integer.
 fn gid_of(value: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
     if value.is_instance_of::<pyo3::types::PyBool>()
@@ -561,11 +463,9 @@ fn gid_of(value: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
     }
     let gid: i64 = value.extract()?;
     if gid < 0 {
-        return Err(crate::errors::patch_error(
-            value.py(),
-            "ParallelConnectError",
-            &format!("GIDs are 0 or more, got {gid}"),
-        ));
+        return Err(ParallelConnectError::new_err(format!(
+            "GIDs are 0 or more, got {gid}"
+        )));
     }
     Ok(Some(gid))
 }
@@ -596,141 +496,7 @@ fn is_own_attribute(
     own.bind(py).contains(name)
 }
 
-/// Refuses to continue a run that could deliver an event to a freed object.
-/// Refuses to simulate with NetCons from or to point processes that lost their section.
-fn check_netcon_ends(py: Python<'_>) -> PyResult<()> {
-    let lost = attach(py)?
-        .netcons_with_lost_ends()
-        .map_err(PatchErr::from)?;
-    if lost == 0 {
-        return Ok(());
-    }
-    Err(section_access_error(
-        py,
-        &format!(
-            "{lost} NetCon(s) connect point processes without a section (never placed, or \
-             their section was deleted with h.delete_section): NEURON would fail or crash \
-             simulating. Place those point processes, or drop the NetCons"
-        ),
-    ))
-}
-
-pub(crate) fn check_can_continue(py: Python<'_>) -> PyResult<()> {
-    // NEURON rebuilds its structure on the next step after sections changed, and fails
-    // half way (or crashes) on NetCons that lost an end; only then is it worth a look.
-    if attach(py)?.structure_changed() {
-        check_netcon_ends(py)?;
-    }
-    if crate::run_state::continuing_is_unsafe() {
-        return Err(crate::errors::patch_error(
-            py,
-            "UninitializedError",
-            "point processes or NetCons of this simulation were freed since it was \
-             initialised, and NEURON would deliver their pending events to freed memory: \
-             call p.finitialize() (or p.run()) before continuing",
-        ));
-    }
-    Ok(())
-}
-
-/// Runs `body` with Python's cyclic garbage collector paused. A collection during a run
-/// could free a NEURON object (a NetStim, a synapse) that has events waiting in NEURON's
-/// queue, which crashes NEURON when the event is delivered.
-fn without_garbage_collection<T>(
-    py: Python<'_>,
-    body: impl FnOnce() -> PyResult<T>,
-) -> PyResult<T> {
-    let gc = py.import("gc")?;
-    let was_enabled: bool = gc.call_method0("isenabled")?.extract()?;
-    gc.call_method0("disable")?;
-    let result = body();
-    if was_enabled {
-        gc.call_method0("enable")?;
-    }
-    result
-}
-
-/// A tqdm progress bar over simulated time, or a line on stderr without tqdm.
-struct ProgressBar<'py> {
-    py: Python<'py>,
-    bar: Option<Bound<'py, PyAny>>,
-    total: f64,
-    shown: std::cell::Cell<f64>,
-}
-
-impl<'py> ProgressBar<'py> {
-    fn new(py: Python<'py>, total: f64) -> PyResult<ProgressBar<'py>> {
-        // tqdm.auto draws a widget in notebooks, but warns without ipywidgets (which draw
-        // it): then the text bar, which notebooks show too.
-        let module = if py.import("ipywidgets").is_ok() {
-            "tqdm.auto"
-        } else {
-            "tqdm"
-        };
-        let bar = match py.import(module) {
-            Ok(tqdm) => {
-                let options = PyDict::new(py);
-                options.set_item("total", total)?;
-                options.set_item("unit", "ms")?;
-                options.set_item("desc", "simulating")?;
-                options.set_item("bar_format", "{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} ms [{elapsed}<{remaining}]")?;
-                Some(tqdm.getattr("tqdm")?.call((), Some(&options))?)
-            }
-            Err(_) => None,
-        };
-        Ok(ProgressBar {
-            py,
-            bar,
-            total,
-            shown: std::cell::Cell::new(0.0),
-        })
-    }
-
-    fn update(&self, now: f64) -> PyResult<()> {
-        // NEURON's last step may end a rounding error past the end: tqdm warns beyond it.
-        let now = now.min(self.total);
-        let step = now - self.shown.replace(now);
-        match &self.bar {
-            Some(bar) => bar.call_method1("update", (step,)).map(drop),
-            None => {
-                let line = format!(
-                    "\rsimulating: {:5.1}% ({now:.1}/{:.1} ms)",
-                    100.0 * now / self.total,
-                    self.total
-                );
-                self.py
-                    .import("sys")?
-                    .getattr("stderr")?
-                    .call_method1("write", (line,))
-                    .map(drop)
-            }
-        }
-    }
-
-    fn close(self) -> PyResult<()> {
-        match &self.bar {
-            Some(bar) => bar.call_method0("close").map(drop),
-            None => self
-                .py
-                .import("sys")?
-                .getattr("stderr")?
-                .call_method1("write", ("\n",))
-                .map(drop),
-        }
-    }
-}
-
 impl PythonHocInterpreter {
-    /// Runs from the current time to `tstop`: psolve in parallel runs, continuerun
-    /// otherwise.
-    fn advance_to(&self, py: Python<'_>, tstop: f64) -> PyResult<()> {
-        let h = self.h(py)?;
-        match parallel::parallel_run(py) {
-            Some(context) => parallel::run_parallel(&unwrap(context.as_any())?, tstop),
-            None => crate::interruptible::advance(py, &h, None, tstop),
-        }
-    }
-
     fn h<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.h
             .as_ref()

@@ -1,6 +1,13 @@
+//! NEURON's printed output: captured during a call (it goes into the exception) and
+//! passed on to `sys.stdout` when the call succeeds.
+
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyString;
+use pyo3::PyTypeInfo;
+
+use crate::neuron::errors::hoc_exception;
+use crate::neuron::exceptions::HocError;
 
 /// Runs `body` while NEURON's printed output goes to a buffer instead of the terminal.
 /// NEURON writes its error reports through Python's `sys.stdout`/`sys.stderr`; Patch puts
@@ -25,11 +32,16 @@ pub fn capture_output<R>(py: Python<'_>, body: impl FnOnce() -> R) -> PyResult<(
 
 /// `sys.<name>` (a borrowed reference from the interpreter's sys module), if set.
 fn sys_stream<'py>(py: Python<'py>, name: &std::ffi::CStr) -> Option<Bound<'py, PyAny>> {
+    // SAFETY: `name` is NUL-terminated and the GIL is held; the result is borrowed (or NULL).
     let stream = unsafe { pyo3::ffi::PySys_GetObject(name.as_ptr()) };
+    // SAFETY: not NULL (checked), and sys keeps the stream alive while we take our own
+    // reference.
     (!stream.is_null()).then(|| unsafe { Bound::from_borrowed_ptr(py, stream) })
 }
 
 fn set_sys_stream(name: &std::ffi::CStr, stream: &Bound<'_, PyAny>) {
+    // SAFETY: `name` is NUL-terminated, `stream` is a live object, the GIL is held; sys takes
+    // its own reference.
     unsafe { pyo3::ffi::PySys_SetObject(name.as_ptr(), stream.as_ptr()) };
 }
 
@@ -37,19 +49,19 @@ fn restore_sys_stream(name: &std::ffi::CStr, saved: Option<Bound<'_, PyAny>>) {
     let pointer = saved
         .as_ref()
         .map_or(std::ptr::null_mut(), |stream| stream.as_ptr());
+    // SAFETY: as in `set_sys_stream`; NULL removes the entry, which PySys_SetObject allows.
     unsafe { pyo3::ffi::PySys_SetObject(name.as_ptr(), pointer) };
 }
 
 /// Runs a call into NEURON's Python layer: NEURON's printed error report goes into the
 /// `HocError` it becomes; on success whatever NEURON printed is passed on to stdout.
 pub fn neuron_call<'py, T>(py: Python<'py>, body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
-    neuron_call_as(py, "HocError", body)
+    neuron_call_as::<HocError, _>(py, body)
 }
 
-/// [`neuron_call`], raising NEURON's errors as the `HocError` subclass `class`.
-pub fn neuron_call_as<'py, T>(
+/// [`neuron_call`], raising NEURON's errors as the `HocError` subclass `E`.
+pub fn neuron_call_as<'py, E: PyTypeInfo, T>(
     py: Python<'py>,
-    class: &str,
     body: impl FnOnce() -> PyResult<T>,
 ) -> PyResult<T> {
     let (result, output) = capture_output(py, body)?;
@@ -58,7 +70,7 @@ pub fn neuron_call_as<'py, T>(
             pass_on(py, &output)?;
             Ok(value)
         }
-        Err(error) => Err(crate::errors::hoc_exception(py, error, &output, class)),
+        Err(error) => Err(hoc_exception::<E>(py, error, &output)),
     }
 }
 

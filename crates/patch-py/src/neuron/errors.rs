@@ -1,11 +1,17 @@
-//! The one place where Rust errors become Python exceptions. The exception classes live in
-//! `patch/exceptions.py` (so `HocError` can be both a `PatchError` and a `RuntimeError`).
+//! The one place where Rust errors become Python exceptions (the classes are in
+//! `exceptions.rs`), with what NEURON printed while failing.
 
 use nrn::NrnError;
-use pyo3::exceptions::{PyAttributeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{
+    PyAttributeError, PyReferenceError, PyRuntimeError, PyTypeError, PyUserWarning, PyValueError,
+};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::PyType;
+use pyo3::PyTypeInfo;
+
+use crate::neuron::exceptions::{
+    DeletedSectionError, HocConnectError, HocError, HocRecordError, HocSectionAccessError,
+    MechanismError, PatchError,
+};
 
 /// A failure in Patch: NEURON's, or one Python already raised.
 #[derive(Debug)]
@@ -54,28 +60,37 @@ impl From<PatchErr> for PyErr {
             PatchErr::Nrn {
                 error,
                 neuron_output,
-            } => Python::attach(|py| to_python(py, &error, &neuron_output)),
+            } => to_python(&error, &neuron_output),
         }
     }
 }
 
-fn to_python(py: Python<'_>, error: &NrnError, neuron_output: &str) -> PyErr {
-    let message = with_neuron_output(&error.to_string(), neuron_output);
-    let patch_exception = |name: &str| match exception_class(py, name) {
-        Ok(class) => PyErr::from_type(class, message.clone()),
-        Err(import_error) => import_error,
-    };
+/// The Python exception class a NEURON failure is raised as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Exception {
+    Hoc,
+    DeletedSection,
+    SectionAccess,
+    Connect,
+    Mechanism,
+    Patch,
+    Attribute,
+    Type,
+    Value,
+}
+
+/// Which exception `error` is raised as: NEURON's refusals are `HocError`s, questions
+/// about the argument are Python's own classes, set-up failures are `PatchError`s.
+fn exception_for(error: &NrnError) -> Exception {
     match error {
-        NrnError::Hoc(_) => patch_exception("HocError"),
-        NrnError::DeletedSection => patch_exception("DeletedSectionError"),
-        NrnError::LostSection { .. } => patch_exception("HocSectionAccessError"),
-        NrnError::UnknownName { .. } => PyAttributeError::new_err(message),
-        NrnError::WrongKind { .. } | NrnError::WrongClass { .. } => PyTypeError::new_err(message),
-        NrnError::InvalidArgument(_) => PyValueError::new_err(message),
-        NrnError::NotEventTarget { .. } | NrnError::Unplaced { .. } => {
-            patch_exception("HocConnectError")
-        }
-        NrnError::MechanismBuild(_) => patch_exception("MechanismError"),
+        NrnError::Hoc(_) => Exception::Hoc,
+        NrnError::DeletedSection => Exception::DeletedSection,
+        NrnError::LostSection { .. } => Exception::SectionAccess,
+        NrnError::UnknownName { .. } => Exception::Attribute,
+        NrnError::WrongKind { .. } | NrnError::WrongClass { .. } => Exception::Type,
+        NrnError::InvalidArgument(_) => Exception::Value,
+        NrnError::NotEventTarget { .. } | NrnError::Unplaced { .. } => Exception::Connect,
+        NrnError::MechanismBuild(_) => Exception::Mechanism,
         NrnError::LibraryNotFound { .. }
         | NrnError::LibraryLoad { .. }
         | NrnError::MissingSymbol { .. }
@@ -83,7 +98,22 @@ fn to_python(py: Python<'_>, error: &NrnError, neuron_output: &str) -> PyErr {
         | NrnError::OtherThread
         | NrnError::AlreadyInitialised { .. }
         | NrnError::InitFailed { .. }
-        | NrnError::Foreign(_) => patch_exception("PatchError"),
+        | NrnError::Foreign(_) => Exception::Patch,
+    }
+}
+
+fn to_python(error: &NrnError, neuron_output: &str) -> PyErr {
+    let message = with_neuron_output(&error.to_string(), neuron_output);
+    match exception_for(error) {
+        Exception::Hoc => HocError::new_err(message),
+        Exception::DeletedSection => DeletedSectionError::new_err(message),
+        Exception::SectionAccess => HocSectionAccessError::new_err(message),
+        Exception::Connect => HocConnectError::new_err(message),
+        Exception::Mechanism => MechanismError::new_err(message),
+        Exception::Patch => PatchError::new_err(message),
+        Exception::Attribute => PyAttributeError::new_err(message),
+        Exception::Type => PyTypeError::new_err(message),
+        Exception::Value => PyValueError::new_err(message),
     }
 }
 
@@ -110,31 +140,25 @@ fn with_neuron_output(message: &str, neuron_output: &str) -> String {
 
 /// NEURON's own `RuntimeError` ("hocobj_call error: hoc_execerror: ...") as a `HocError`
 /// with the reason and what NEURON printed; other exceptions pass through.
-pub fn hoc_exception(py: Python<'_>, error: PyErr, neuron_output: &str, class: &str) -> PyErr {
-    let is_patch_error = exception_class(py, "PatchError")
-        .map(|patch_error| error.is_instance(py, &patch_error))
-        .unwrap_or(false);
-    if is_patch_error || !error.is_instance_of::<pyo3::exceptions::PyRuntimeError>(py) {
+pub fn hoc_exception<E: PyTypeInfo>(py: Python<'_>, error: PyErr, neuron_output: &str) -> PyErr {
+    if error.is_instance_of::<PatchError>(py) || !error.is_instance_of::<PyRuntimeError>(py) {
         return error;
     }
     let reason = clean_neuron_message(&error.value(py).to_string());
-    let message = with_neuron_output(&reason, neuron_output);
-    match exception_class(py, class) {
-        Ok(class) => {
-            let typed = PyErr::from_type(class, message);
-            typed.set_cause(py, Some(error));
-            typed
-        }
-        Err(import_error) => import_error,
-    }
+    let typed = PyErr::from_type(
+        E::type_object(py),
+        with_neuron_output(&reason, neuron_output),
+    );
+    typed.set_cause(py, Some(error));
+    typed
 }
 
 /// NEURON's own exceptions for objects that lost their section, typed: the
 /// `ReferenceError` of a deleted section becomes `DeletedSectionError`, the bare
 /// `TypeError("No value")` of a point process without a section `HocSectionAccessError`.
 pub fn typed_neuron_error(py: Python<'_>, error: PyErr, object: &Bound<'_, PyAny>) -> PyErr {
-    let (class, message) = if is_deleted_section(py, &error) {
-        ("DeletedSectionError", NrnError::DeletedSection.to_string())
+    let typed = if is_deleted_section(py, &error) {
+        DeletedSectionError::new_err(NrnError::DeletedSection.to_string())
     } else if error.is_instance_of::<PyTypeError>(py)
         && error.value(py).to_string() == "No value"
         && object
@@ -150,18 +174,17 @@ pub fn typed_neuron_error(py: Python<'_>, error: PyErr, object: &Bound<'_, PyAny
             "{what} is not in a section (never placed, or its section was deleted): place it \
              with {what}.loc(section(x)) before using it"
         );
-        ("HocSectionAccessError", message)
+        HocSectionAccessError::new_err(message)
     } else {
         return error;
     };
-    let typed = patch_error(py, class, &message);
     typed.set_cause(py, Some(error));
     typed
 }
 
 fn is_deleted_section(py: Python<'_>, error: &PyErr) -> bool {
-    error.is_instance_of::<pyo3::exceptions::PyReferenceError>(py)
-        && !exception_class(py, "PatchError").is_ok_and(|patch| error.is_instance(py, &patch))
+    error.is_instance_of::<PyReferenceError>(py)
+        && !error.is_instance_of::<PatchError>(py)
         && error.value(py).to_string().contains("deleted section")
 }
 
@@ -179,37 +202,21 @@ pub fn record_error(py: Python<'_>, target: &Bound<'_, PyAny>, error: PyErr) -> 
         .repr()
         .map(|text| text.to_string())
         .unwrap_or_else(|_| "the target".to_string());
-    let typed = hoc_exception(py, error, "", "HocRecordError");
-    let reason = typed.value(py).to_string();
-    match exception_class(py, "HocRecordError") {
-        Ok(class) if typed.is_instance(py, &class) => PyErr::from_type(
-            class,
-            format!(
-                "cannot record {what}: {reason}\nRecord a Section, a Segment, a point process or a `_ref_` pointer such as `p._ref_t`."
-            ),
-        ),
-        _ => typed,
+    let typed = hoc_exception::<HocRecordError>(py, error, "");
+    if !typed.is_instance_of::<HocRecordError>(py) {
+        return typed;
     }
+    let reason = typed.value(py).to_string();
+    HocRecordError::new_err(format!(
+        "cannot record {what}: {reason}\nRecord a Section, a Segment, a point process or a `_ref_` pointer such as `p._ref_t`."
+    ))
 }
 
 /// A `UserWarning` with `message`, pointing at the user's line that called Patch.
 pub fn warn(py: Python<'_>, message: &str) -> PyResult<()> {
-    let category = py.get_type::<pyo3::exceptions::PyUserWarning>();
+    let category = py.get_type::<PyUserWarning>();
     let message = std::ffi::CString::new(message).unwrap_or_default();
     PyErr::warn(py, &category, &message, 1)
-}
-
-/// A misuse of NEURON's section stack.
-pub fn section_access_error(py: Python<'_>, message: &str) -> PyErr {
-    patch_error(py, "HocSectionAccessError", message)
-}
-
-/// The exception `class` of `patch.exceptions` with `message`.
-pub fn patch_error(py: Python<'_>, class: &str, message: &str) -> PyErr {
-    match exception_class(py, class) {
-        Ok(class) => PyErr::from_type(class, message.to_string()),
-        Err(import_error) => import_error,
-    }
 }
 
 /// NEURON prefixes its messages with where they were raised.
@@ -221,15 +228,96 @@ fn clean_neuron_message(message: &str) -> String {
     message.to_string()
 }
 
-fn exception_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyType>> {
-    static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
-    let module = MODULE.get_or_try_init(py, || py.import("patch.exceptions").map(Bound::unbind))?;
-    Ok(module.bind(py).getattr(name)?.cast_into::<PyType>()?)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::with_neuron_output;
+    use std::path::PathBuf;
+
+    use nrn::NrnError;
+
+    use super::{exception_for, with_neuron_output, Exception};
+
+    #[test]
+    fn each_neuron_failure_has_its_exception() {
+        let class = || "ExpSyn".to_string();
+        let path = || PathBuf::from("libnrniv.so");
+        let cases = [
+            (NrnError::Hoc("bad".into()), Exception::Hoc),
+            (NrnError::DeletedSection, Exception::DeletedSection),
+            (
+                NrnError::LostSection { class: class() },
+                Exception::SectionAccess,
+            ),
+            (
+                NrnError::NotEventTarget { class: class() },
+                Exception::Connect,
+            ),
+            (NrnError::Unplaced { class: class() }, Exception::Connect),
+            (
+                NrnError::MechanismBuild("nocmodl".into()),
+                Exception::Mechanism,
+            ),
+            (
+                NrnError::UnknownName {
+                    kind: "mechanism",
+                    name: "hhh".into(),
+                    hint: String::new(),
+                },
+                Exception::Attribute,
+            ),
+            (
+                NrnError::WrongKind {
+                    name: "v".into(),
+                    expected: "a function",
+                    actual: "a variable".into(),
+                },
+                Exception::Type,
+            ),
+            (
+                NrnError::WrongClass {
+                    expected: "Vector",
+                    actual: "List".into(),
+                },
+                Exception::Type,
+            ),
+            (NrnError::InvalidArgument("x".into()), Exception::Value),
+            (
+                NrnError::LibraryNotFound { env_var: "NRN_LIB" },
+                Exception::Patch,
+            ),
+            (
+                NrnError::LibraryLoad {
+                    path: path(),
+                    reason: "missing".into(),
+                },
+                Exception::Patch,
+            ),
+            (
+                NrnError::MissingSymbol {
+                    path: path(),
+                    symbol: "nrn_init".into(),
+                },
+                Exception::Patch,
+            ),
+            (
+                NrnError::UncheckedRelease {
+                    what: "Patch".into(),
+                    version: "9.1.0".into(),
+                    verified: "9.0.",
+                },
+                Exception::Patch,
+            ),
+            (NrnError::OtherThread, Exception::Patch),
+            (
+                NrnError::AlreadyInitialised { path: path() },
+                Exception::Patch,
+            ),
+            (NrnError::InitFailed { code: 1 }, Exception::Patch),
+            (NrnError::Foreign("panic".into()), Exception::Patch),
+        ];
+        for (error, expected) in cases {
+            assert_eq!(exception_for(&error), expected, "{error:?}");
+        }
+    }
 
     #[test]
     fn neuron_prefixes_are_removed() {

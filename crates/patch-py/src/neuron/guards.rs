@@ -7,8 +7,8 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
-use super::neuron_types::neuron_types;
-use crate::errors::patch_error;
+use crate::neuron::exceptions::HocError;
+use crate::neuron::types::neuron_types;
 
 /// What to do before a NEURON call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,17 +99,13 @@ fn check_extracellular_layers(
     if users.is_empty() {
         return Ok(());
     }
-    Err(patch_error(
-        py,
-        "HocError",
-        &format!(
-            "nlayer_extracellular cannot change from {current} to {wanted} while sections \
-             have extracellular inserted (such as {}): NEURON would be left inconsistent and \
-             abort. Set the number of layers before inserting extracellular, or delete those \
-             sections (drop every reference to them) first",
-            users.join(", ")
-        ),
-    ))
+    Err(HocError::new_err(format!(
+        "nlayer_extracellular cannot change from {current} to {wanted} while sections \
+         have extracellular inserted (such as {}): NEURON would be left inconsistent and \
+         abort. Set the number of layers before inserting extracellular, or delete those \
+         sections (drop every reference to them) first",
+        users.join(", ")
+    )))
 }
 
 fn check_netcon_sources_for_save_state(py: Python<'_>) -> PyResult<()> {
@@ -136,17 +132,13 @@ fn check_netcon_sources_for_save_state(py: Python<'_>) -> PyResult<()> {
             None => 0,
         };
         if seen >= 1 {
-            return Err(patch_error(
-                py,
-                "HocError",
-                &format!(
-                    "BBSaveState cannot save or restore: {} is the source of more than one \
-                     NetCon but has no GID (NEURON would abort). Give the source a GID \
-                     (p.ParallelCon(source, gid)), or keep one NetCon per source without a \
-                     GID; NetCons you dropped are gone once nothing refers to them",
-                    source.str()?
-                ),
-            ));
+            return Err(HocError::new_err(format!(
+                "BBSaveState cannot save or restore: {} is the source of more than one \
+                 NetCon but has no GID (NEURON would abort). Give the source a GID \
+                 (p.ParallelCon(source, gid)), or keep one NetCon per source without a \
+                 GID; NetCons you dropped are gone once nothing refers to them",
+                source.str()?
+            )));
         }
         sources.set_item(&source, seen + 1)?;
     }

@@ -9,10 +9,9 @@ use nrn::{Arg, Neuron, ObjectHandle, SectionHandle, Value};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
-use crate::attach::attach;
-use crate::errors::PatchResult;
-use crate::objects::neuron_types::{neuron_kind, neuron_types, NeuronKind};
-use crate::objects::registry::unwrap;
+use crate::neuron::attach::attach;
+use crate::neuron::errors::PatchResult;
+use crate::neuron::types::{neuron_kind, neuron_types, NeuronKind};
 
 /// HOC helpers of the fallback conversions: a slot to pass objects through.
 const FALLBACK_HOC: &str = "objref patch_slot_, patch_null_\n\
@@ -40,40 +39,38 @@ fn fallback_ready(neuron: &'static Neuron) -> PatchResult<()> {
     Ok(())
 }
 
-/// The NEURON object behind a Patch object or a HocObject instance.
-pub fn object_handle(object: &Bound<'_, PyAny>) -> PatchResult<ObjectHandle> {
-    let py = object.py();
+/// The NEURON object behind a HocObject instance (not a Patch wrapper: see
+/// `objects::protocol::object_handle`).
+pub fn object_handle(instance: &Bound<'_, PyAny>) -> PatchResult<ObjectHandle> {
+    let py = instance.py();
     let neuron = attach(py)?;
-    if let Ok(wrapper) = object.cast::<crate::objects::base::PythonHocObject>() {
-        if let Some(handle) = wrapper.borrow().neuron_handle() {
-            return Ok(handle);
-        }
-    }
-    let instance = unwrap(object)?;
-    // Point process wrappers always hold instances; others are checked.
-    if !object.is_instance_of::<crate::objects::point_process::PointProcess>()
-        && neuron_kind(&instance)? != NeuronKind::Instance
-    {
+    if neuron_kind(instance)? != NeuronKind::Instance {
         return Err(
-            PyTypeError::new_err(format!("{} is not a NEURON object", object.repr()?)).into(),
+            PyTypeError::new_err(format!("{} is not a NEURON object", instance.repr()?)).into(),
         );
     }
     let conversions = neuron.conversions();
     if let (Some(python_to_object), true) = (conversions.python_to_object, use_internals()) {
+        // SAFETY: nrnpy_po2ho takes any live Python object (the GIL is held) and returns NULL
+        // for non-HOC ones.
         let raw = unsafe { python_to_object(instance.as_ptr().cast::<c_void>()) };
         if let Some(raw) = NonNull::new(raw) {
             // nrnpy_po2ho hands over a new reference.
+            // SAFETY: not NULL, and nrnpy_po2ho hands over a new reference, which the handle
+            // now owns.
             return Ok(unsafe { ObjectHandle::from_owned(neuron, raw) });
         }
     }
     fallback_ready(neuron)?;
     let h = neuron_types(py)?.h.bind(py);
-    h.setattr("patch_slot_", &instance)?;
+    h.setattr("patch_slot_", instance)?;
     let fetched = neuron.call_function("patch_fetch_", &[]);
     h.setattr("patch_slot_", h.getattr("patch_null_")?)?;
     match fetched? {
         Value::Object(Some(handle)) => Ok(handle),
-        _ => Err(PyTypeError::new_err(format!("{} is not a NEURON object", object.repr()?)).into()),
+        _ => {
+            Err(PyTypeError::new_err(format!("{} is not a NEURON object", instance.repr()?)).into())
+        }
     }
 }
 
@@ -85,8 +82,11 @@ pub fn python_object<'py>(
     let neuron = attach(py)?;
     let conversions = neuron.conversions();
     if let (Some(object_to_python), true) = (conversions.object_to_python, use_internals()) {
+        // SAFETY: `handle` keeps its Object alive for the call; nrnpy_ho2po returns a new
+        // reference or NULL.
         let raw = unsafe { object_to_python(handle.as_ptr()) };
         if !raw.is_null() {
+            // SAFETY: not NULL, and a new reference, which the Bound now owns.
             return Ok(unsafe { Bound::from_owned_ptr(py, raw.cast()) });
         }
     }
@@ -98,25 +98,28 @@ pub fn python_object<'py>(
     Ok(object)
 }
 
-/// The NEURON section behind a Patch section or an `nrn.Section`.
+/// The NEURON section behind an `nrn.Section` (not a Patch wrapper: see
+/// `objects::protocol::section_handle`).
 pub fn section_handle(section: &Bound<'_, PyAny>) -> PatchResult<SectionHandle> {
     let py = section.py();
     let neuron = attach(py)?;
-    let section = unwrap(section)?;
     let section_type = neuron_types(py)?.section.bind(py);
     if !section.get_type().is(section_type) {
         return Err(
             PyTypeError::new_err(format!("{} is not a NEURON section", section.repr()?)).into(),
         );
     }
-    if use_internals() && section_layout_verified(neuron, &section)? {
-        if let Some(raw) = NonNull::new(section_pointer(&section)) {
+    if use_internals() && section_layout_verified(neuron, section)? {
+        if let Some(raw) = NonNull::new(section_pointer(section)) {
+            // SAFETY: read from an `nrn.Section` of the verified layout, which holds a
+            // reference on its section for as long as the handle borrows it (`section` outlives
+            // this call).
             let handle = unsafe { SectionHandle::from_borrowed(neuron, raw) };
             handle.live_ptr()?;
             return Ok(handle);
         }
     }
-    public_section_handle(neuron, &section)
+    public_section_handle(neuron, section)
 }
 
 /// `Ok` while NEURON still has the section of `section` (an `nrn.Section`), else
@@ -159,6 +162,8 @@ pub fn live_section_pointer(
 /// header. Only read from objects of exactly that type.
 fn section_pointer(section: &Bound<'_, PyAny>) -> *mut nrn::ffi::Section {
     let header = std::mem::size_of::<pyo3::ffi::PyObject>();
+    // SAFETY: only called on objects of exactly NEURON's `nrn.Section` type, whose basic size
+    // (checked in `section_layout_verified`) holds the pointer right after the header.
     unsafe {
         *section
             .as_ptr()
@@ -201,7 +206,7 @@ fn public_section_handle(
     // A deleted section refuses with NEURON's ReferenceError: DeletedSectionError here.
     section
         .call_method0("push")
-        .map_err(|error| crate::errors::typed_neuron_error(section.py(), error, section))?;
+        .map_err(|error| crate::neuron::errors::typed_neuron_error(section.py(), error, section))?;
     let accessed = neuron.accessed_section();
     neuron.pop_section()?;
     Ok(accessed?)

@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 
 use nrn::{Neuron, SymbolKind};
 
-use super::neuron_types::{neuron_kind, NeuronKind};
+use crate::neuron::types::{neuron_kind, NeuronKind};
 
 /// The error for `name` used on `place` (NEURON's section or segment) when `name` belongs
 /// to a density mechanism `place` does not have: the mechanism itself (`hh`), one of its

@@ -8,9 +8,9 @@ use std::sync::Mutex;
 use nrn::mechanisms::{default_cache_root, MechanismCompiler};
 use pyo3::prelude::*;
 
-use crate::capture::neuron_call;
-use crate::errors::PatchResult;
-use crate::objects::neuron_types::neuron_types;
+use crate::neuron::capture::neuron_call;
+use crate::neuron::errors::PatchResult;
+use crate::neuron::types::neuron_types;
 
 static LOADED: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
 
@@ -52,7 +52,7 @@ fn load_library(py: Python<'_>, library: &Path) -> PyResult<()> {
     let path = library.to_string_lossy().into_owned();
     neuron_call(py, || h.call_method1("nrn_load_dll", (path,)))?;
     // Names unknown so far may be the new mechanisms' (misses are remembered).
-    crate::attach::attach(py)?.forget_segment_names();
+    crate::neuron::attach::attach(py)?.forget_segment_names();
     loaded()
         .get_or_insert_with(HashSet::new)
         .insert(library.to_owned());

@@ -1,3 +1,6 @@
+//! The base class of every wrapper (PythonHocObject): attribute forwarding to NEURON,
+//! user attributes with typo checks, arithmetic and comparison, the references it holds.
+
 use rustc_hash::FxHashMap;
 
 use pyo3::basic::CompareOp;
@@ -7,11 +10,12 @@ use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use super::callable::HocCallable;
-use super::guards::Guard;
 use super::neuron_ref::NeuronRef;
-use super::neuron_types::{neuron_kind, NeuronKind};
 use super::references::References;
 use super::registry::{call_unwrapped, unwrap, wrap, wrap_result};
+use crate::neuron::errors::PatchResult;
+use crate::neuron::guards::Guard;
+use crate::neuron::types::{neuron_kind, NeuronKind};
 use nrn::suggest::closest;
 
 /// The base of every Patch object: it holds a genuine NEURON object, forwards everything
@@ -82,7 +86,7 @@ impl PythonHocObject {
             super::registry::forget(std::mem::take(&mut self.registry_key));
         }
         if self.neuron.release() {
-            crate::run_state::object_with_events_freed();
+            crate::neuron::run_state::object_with_events_freed();
         }
     }
 
@@ -99,7 +103,7 @@ impl PythonHocObject {
     /// NEURON's number `name`, read through the Rust core while this object has no
     /// Python object (reading through NEURON's Python would make one, 96 bytes). A point
     /// process without a section refuses here: NEURON's Python would print its report too.
-    fn number_without_python(&self, name: &str) -> PyResult<Option<f64>> {
+    fn number_without_python(&self, name: &str) -> PatchResult<Option<f64>> {
         // SAFETY: a `&self` of a pyclass is only had with the GIL held.
         let Some(neuron) = (unsafe { nrn::Neuron::get_serialized() }) else {
             return Ok(None);
@@ -107,15 +111,12 @@ impl PythonHocObject {
         let read = self
             .neuron
             .with_neuron(|handle| neuron.plain_number(handle, name));
-        Ok(read
-            .transpose()
-            .map_err(crate::errors::PatchErr::from)?
-            .flatten())
+        Ok(read.transpose()?.flatten())
     }
 
     /// Sets NEURON's number `name` through the Rust core while this object has no Python
     /// object; whether it did (if not, NEURON's Python sets it, or says what is wrong).
-    fn set_number_without_python(&self, name: &str, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    fn set_number_without_python(&self, name: &str, value: &Bound<'_, PyAny>) -> PatchResult<bool> {
         let is_number = value.is_exact_instance_of::<pyo3::types::PyFloat>()
             || value.is_exact_instance_of::<pyo3::types::PyInt>();
         let number = value.extract::<f64>().ok().filter(|_| is_number);
@@ -132,10 +133,7 @@ impl PythonHocObject {
         let set = self
             .neuron
             .with_neuron(|handle| neuron.set_plain_number(handle, name, number));
-        Ok(set
-            .transpose()
-            .map_err(crate::errors::PatchErr::from)?
-            .unwrap_or(false))
+        Ok(set.transpose()?.unwrap_or(false))
     }
 
     /// The NEURON class of the object (`ExpSyn`), without making a Python object for it.
@@ -205,7 +203,7 @@ impl PythonHocObject {
 /// `result` of an operation on `neuron`, with NEURON's exceptions for objects that lost
 /// their section typed.
 fn typed<T>(result: PyResult<T>, neuron: &Bound<'_, PyAny>) -> PyResult<T> {
-    result.map_err(|error| crate::errors::typed_neuron_error(neuron.py(), error, neuron))
+    result.map_err(|error| crate::neuron::errors::typed_neuron_error(neuron.py(), error, neuron))
 }
 
 /// A NEURON attribute as Patch hands it out; functions and methods run their `guard`
@@ -298,6 +296,7 @@ pub fn generic_attribute<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     // SAFETY: both pointers are live objects held by the caller; the GIL is held.
     let found = unsafe { pyo3::ffi::PyObject_GenericGetAttr(object.as_ptr(), name.as_ptr()) };
+    // SAFETY: PyObject_GenericGetAttr returns a new reference or NULL with an exception set.
     unsafe { Bound::from_owned_ptr_or_err(object.py(), found) }
 }
 
@@ -351,10 +350,10 @@ fn check_geometry(
         "nseg" => "a whole number from 1 to 32767",
         _ => return Ok(()),
     };
-    let kind = super::neuron_types::neuron_kind(neuron)?;
+    let kind = crate::neuron::types::neuron_kind(neuron)?;
     if !matches!(
         kind,
-        super::neuron_types::NeuronKind::Section | super::neuron_types::NeuronKind::Segment
+        crate::neuron::types::NeuronKind::Section | crate::neuron::types::NeuronKind::Segment
     ) {
         return Ok(());
     }
@@ -386,7 +385,7 @@ pub fn set_on_neuron(
 ) -> PyResult<bool> {
     let py = neuron.py();
     check_geometry(neuron, name, value)?;
-    match crate::errors::with_stray_error(py, neuron.setattr(name, unwrap(value)?)) {
+    match crate::neuron::errors::with_stray_error(py, neuron.setattr(name, unwrap(value)?)) {
         Ok(()) => Ok(true),
         // NEURON answers unknown names with AttributeError or LookupError.
         Err(error)
@@ -395,7 +394,7 @@ pub fn set_on_neuron(
         {
             Ok(false)
         }
-        Err(error) => Err(crate::errors::typed_neuron_error(py, error, neuron)),
+        Err(error) => Err(crate::neuron::errors::typed_neuron_error(py, error, neuron)),
     }
 }
 
@@ -438,7 +437,7 @@ impl PythonHocObject {
             .iter()
             .map(|object| object.bind(py).clone())
             .collect();
-        super::netcon::connections_of(slf.as_any(), held)
+        super::netcon::wiring::connections_of(slf.as_any(), held)
     }
 
     /// NEURON's attribute `name`, as Patch hands it out: a `_ref_` pointer keeps this
@@ -480,11 +479,14 @@ impl PythonHocObject {
             }
             Some(value) => patch_attribute(value, || {
                 let class = neuron.get_type().name()?;
-                Ok(super::guards::of_method(class.to_str()?, name.to_str()?))
+                Ok(crate::neuron::guards::of_method(
+                    class.to_str()?,
+                    name.to_str()?,
+                ))
             }),
             None => {
-                let core = crate::attach::attach(py)?;
-                match super::hints::not_inserted(core, &neuron, text)? {
+                let core = crate::neuron::attach::attach(py)?;
+                match crate::neuron::hints::not_inserted(core, &neuron, text)? {
                     Some(error) => Err(error),
                     None => Err(unknown_attribute(&neuron.str()?.to_string(), &neuron, name)),
                 }
@@ -522,9 +524,11 @@ impl PythonHocObject {
         if set_on_neuron(&neuron, name, value)? {
             return Ok(());
         }
-        if let Some(error) =
-            super::hints::not_inserted(crate::attach::attach(py)?, &neuron, name.to_str()?)?
-        {
+        if let Some(error) = crate::neuron::hints::not_inserted(
+            crate::neuron::attach::attach(py)?,
+            &neuron,
+            name.to_str()?,
+        )? {
             return Err(error);
         }
         if !is_patch_class(&class)? {
@@ -665,7 +669,10 @@ impl PythonHocObject {
 
     fn __setitem__(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let neuron = self.neuron_object(key.py())?;
-        crate::errors::with_stray_error(key.py(), neuron.set_item(unwrap(key)?, unwrap(value)?))
+        crate::neuron::errors::with_stray_error(
+            key.py(),
+            neuron.set_item(unwrap(key)?, unwrap(value)?),
+        )
     }
 
     fn __contains__(&self, item: &Bound<'_, PyAny>) -> PyResult<bool> {
@@ -815,8 +822,8 @@ fn typo_of_attribute(
     }
     let mut names: Vec<String> = typed(neuron.dir(), neuron)?.extract()?;
     names.extend(settable_attributes(class)?);
-    names.extend(super::hints::mechanism_variable_names(
-        crate::attach::attach(neuron.py())?,
+    names.extend(crate::neuron::hints::mechanism_variable_names(
+        crate::neuron::attach::attach(neuron.py())?,
         neuron,
     )?);
     let suggestions = nrn::suggest::typo_of(typo, names.iter().map(String::as_str));
@@ -841,8 +848,8 @@ pub fn unknown_attribute(
         .dir()
         .and_then(|names| names.extract())
         .unwrap_or_default();
-    if let Ok(core) = crate::attach::attach(owner.py()) {
-        names.extend(super::hints::membrane_names(core, owner).unwrap_or_default());
+    if let Ok(core) = crate::neuron::attach::attach(owner.py()) {
+        names.extend(crate::neuron::hints::membrane_names(core, owner).unwrap_or_default());
     }
     let typo = name.to_string();
     let suggestions = closest(&typo, names.iter().map(String::as_str));

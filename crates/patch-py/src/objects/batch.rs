@@ -8,10 +8,11 @@ use pyo3::types::{PyList, PyTuple};
 use rustc_hash::FxHashMap;
 
 use super::collection::Collection;
-use super::neuron_types::{neuron_kind, NeuronKind};
 use super::registry::unwrap;
-use crate::convert::{object_handle, section_handle};
-use crate::errors::PatchResult;
+use crate::neuron::errors::PatchResult;
+use crate::neuron::exceptions::HocConnectError;
+use crate::neuron::types::{neuron_kind, NeuronKind};
+use crate::objects::protocol::{object_handle, section_handle};
 
 /// [`per_item`] of `value`, or `default` for every item when no value was given.
 pub fn per_item_or(
@@ -123,17 +124,17 @@ impl Batch {
     }
 
     /// Like [`Batch::location`], for a NetCon source: the place named by the section that
-    /// owns its node (see `netcon::watched_place`).
+    /// owns its node (see `netcon::wiring::watched_place`).
     fn source_location(&mut self, source: &Bound<'_, PyAny>) -> PatchResult<(usize, f64)> {
         let neuron = unwrap(source)?;
         if neuron_kind(&neuron)? != NeuronKind::Segment {
             return self.location(source);
         }
         // A segment of a section deleted through neuron.h answers with a ReferenceError.
-        let typed = |error| crate::errors::typed_neuron_error(source.py(), error, &neuron);
+        let typed = |error| crate::neuron::errors::typed_neuron_error(source.py(), error, &neuron);
         let x: f64 = neuron.getattr("x").map_err(typed)?.extract()?;
         let section = neuron.getattr("sec").map_err(typed)?;
-        let (section, x) = super::netcon::watched_place(&section, x)?;
+        let (section, x) = super::netcon::wiring::watched_place(&section, x)?;
         let (position, _) = self.location(&section)?;
         Ok((position, x))
     }
@@ -164,10 +165,7 @@ impl Batch {
                 Item::Nothing
             } else if matches!(neuron_kind(&unwrap(&object)?)?, NeuronKind::Section | NeuronKind::Segment) {
                 if !places {
-                    return Err(crate::errors::patch_error(
-                        object.py(),
-                        "HocConnectError",
-                        &format!(
+                    return Err(HocConnectError::new_err(format!(
                             "{} cannot be a NetCon target: sections receive spikes through a synapse, e.g. p.ExpSyn(section)",
                             object.repr()?
                         ),

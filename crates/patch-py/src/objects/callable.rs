@@ -1,9 +1,11 @@
+//! HocCallable: NEURON functions and methods as Patch hands them out.
+
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
-use super::guards::{self, Guard};
 use super::registry::call_unwrapped;
+use crate::neuron::guards::{self, Guard};
 
 // A NEURON function or method as Patch hands it out: Patch objects passed to it are
 // unwrapped, and NEURON objects it returns come back as Patch objects. (No doc comment:

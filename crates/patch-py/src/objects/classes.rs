@@ -10,12 +10,12 @@ use pyo3::types::PyType;
 
 use super::base::PythonHocObject;
 use super::netcon::NetCon;
-use super::neuron_types::{neuron_kind, neuron_types, NeuronKind};
 use super::point_process::{IClamp, NetStim, PointProcess, SEClamp};
 use super::section::Section;
 use super::section_ref::SectionRef;
 use super::vecstim::VecStim;
 use super::vector::Vector;
+use crate::neuron::types::{neuron_kind, neuron_types, NeuronKind};
 
 /// Wrapper classes by NEURON class name, decided once per name.
 static CLASSES: Mutex<Option<FxHashMap<String, Py<PyType>>>> = Mutex::new(None);

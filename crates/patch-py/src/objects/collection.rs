@@ -8,8 +8,8 @@ use pyo3::{PyTraverseError, PyVisit};
 
 use super::base::PythonHocObject;
 use super::batch::{per_item, per_item_or};
-use crate::attach::attach;
-use crate::errors::PatchResult;
+use crate::neuron::attach::attach;
+use crate::neuron::errors::PatchResult;
 
 /// Objects per call into NEURON in bulk calls: NEURON makes each right after Patch checked
 /// (or made) what it needs, while that is still in the cache.
@@ -19,7 +19,10 @@ pub const BULK_CHUNK: usize = 512;
 struct Handles(Vec<ObjectHandle>);
 
 // The handles are only touched by methods of a Python object, under the GIL.
+// SAFETY: the handles are only touched by methods of the owning Python object, which run with
+// the GIL held (the module is `gil_used`), so never from two threads at once.
 unsafe impl Send for Handles {}
+// SAFETY: as for `Send`: every access holds the GIL.
 unsafe impl Sync for Handles {}
 
 impl Drop for Handles {
@@ -31,7 +34,7 @@ impl Drop for Handles {
             freed |= handle.release();
         }
         if freed {
-            crate::run_state::object_with_events_freed();
+            crate::neuron::run_state::object_with_events_freed();
         }
     }
 }

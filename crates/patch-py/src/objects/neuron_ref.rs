@@ -39,7 +39,7 @@ impl Recipe {
         match self {
             Recipe::Segment { section, x } => {
                 let section = section.bind(py);
-                crate::convert::check_section_alive(section)?;
+                crate::neuron::handles::check_section_alive(section)?;
                 section.call1((*x,))
             }
             // Asked of NEURON's object of `of`: Patch's would answer with a Patch object.
@@ -100,6 +100,7 @@ impl NeuronRef {
     pub fn get<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let word = self.0.load(Ordering::Acquire);
         let made = match decode(word) {
+            // SAFETY: the word owns a reference to this live object; the GIL is held (`py`).
             Held::Python(object) => return Ok(unsafe { Bound::from_borrowed_ptr(py, object) }),
             Held::Nothing => {
                 return Err(PyReferenceError::new_err(
@@ -108,7 +109,7 @@ impl NeuronRef {
             }
             Held::Neuron(object) => {
                 let handle = ManuallyDrop::new(owned_handle(object));
-                crate::convert::python_object(py, &handle)?
+                crate::neuron::handles::python_object(py, &handle)?
             }
             // SAFETY: the box is ours until the word changes, and the GIL is held.
             Held::Recipe(recipe) => unsafe { recipe.as_ref() }.make(py)?,
@@ -128,6 +129,8 @@ impl NeuronRef {
                     Held::Recipe(recipe) => drop(unsafe { Box::from_raw(recipe.as_ptr()) }),
                     _ => {}
                 }
+                // SAFETY: `made` is the object just stored in the word, which now owns a
+                // reference to it.
                 Ok(unsafe { Bound::from_borrowed_ptr(py, made) })
             }
             Err(_) => self.get(py),
@@ -175,6 +178,8 @@ impl NeuronRef {
             Held::Python(object) => {
                 // SAFETY: the word is only touched with the GIL held.
                 let py = unsafe { Python::assume_attached() };
+                // SAFETY: the word owned this reference, and it no longer names it: it is
+                // released once.
                 drop(unsafe { Bound::from_owned_ptr(py, object) });
                 true
             }
@@ -194,18 +199,22 @@ impl NeuronRef {
             Held::Python(object) => object,
             // SAFETY: the box lives while the word names it; traversal holds the GIL.
             Held::Recipe(recipe) => {
+                // SAFETY: the word names a box it owns (tag RECIPE); the box is freed only
+                // after the word stops naming it.
                 return match unsafe { recipe.as_ref() } {
                     Recipe::Segment { section, .. } => visit.call(section),
                     Recipe::Attribute { of, name } => {
                         visit.call(of)?;
                         visit.call(name)
                     }
-                }
+                };
             }
             _ => return Ok(()),
         };
         // Traversal runs with the GIL held; the reference stays ours.
+        // SAFETY: tp_traverse is only called by the collector, which holds the GIL.
         let py = unsafe { Python::assume_attached() };
+        // SAFETY: the word owns this reference; ManuallyDrop keeps it owned by the word.
         let held = ManuallyDrop::new(unsafe { Bound::from_owned_ptr(py, object) }.unbind());
         visit.call(&*held)
     }
@@ -222,8 +231,12 @@ fn decode(word: usize) -> Held {
     if pointer == 0 {
         Held::Nothing
     } else if word & RECIPE != 0 {
+        // SAFETY: tagged words are made from a `Box::into_raw` pointer, never NULL (checked
+        // above).
         Held::Recipe(unsafe { NonNull::new_unchecked(pointer as *mut Recipe) })
     } else if word & NEURON_OBJECT != 0 {
+        // SAFETY: tagged words are made from an ObjectHandle's pointer, never NULL (checked
+        // above).
         Held::Neuron(unsafe { NonNull::new_unchecked(pointer as *mut _) })
     } else {
         Held::Python(pointer as *mut pyo3::ffi::PyObject)
@@ -237,5 +250,7 @@ fn owned_handle(object: NonNull<nrn::ffi::Object>) -> ObjectHandle {
     // into NEURON.
     let neuron =
         unsafe { Neuron::get_serialized() }.expect("a NEURON object exists, so NEURON is attached");
+    // SAFETY: the word owned this reference (it was made with `into_raw`), and gives it up
+    // here.
     unsafe { ObjectHandle::from_owned(neuron, object) }
 }

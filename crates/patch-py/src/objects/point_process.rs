@@ -1,3 +1,6 @@
+//! Point processes: the PointProcess class (synapses, clamps, artificial cells), the
+//! factories `p.ExpSyn` with `.many`, and the IClamp/SEClamp/NetStim subclasses.
+
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyTuple};
@@ -6,10 +9,11 @@ use pyo3::{PyTraverseError, PyVisit};
 use super::base::PythonHocObject;
 use super::batch::{given, Batch};
 use super::collection::{apply_parameters, Collection};
-use super::neuron_types::{has_type, neuron_types};
 use super::registry::{unwrap, unwrap_args, wrap};
 use super::section::keep_new_process;
-use crate::capture::neuron_call;
+use crate::neuron::capture::neuron_call;
+use crate::neuron::errors::PatchResult;
+use crate::neuron::types::{has_type, neuron_types};
 
 /// `stimulate`'s connection, as in nrn-patch: strong enough to drive a synapse, at once.
 pub const STIMULUS_WEIGHT: f64 = 0.04;
@@ -136,7 +140,7 @@ impl PointProcess {
             }
         }
         let weight = weight.into_pyobject(py)?.into_any();
-        let settings = super::netcon::Settings::new(
+        let settings = super::netcon::wiring::Settings::new(
             py,
             &PyTuple::empty(py),
             None,
@@ -144,7 +148,7 @@ impl PointProcess {
             Some(weight),
             false,
         )?;
-        super::netcon::connect(py, &stimulus, slf.as_any(), settings, None, None)?;
+        super::netcon::wiring::connect(py, &stimulus, slf.as_any(), settings, None, None)?;
         Ok(stimulus)
     }
 
@@ -196,7 +200,7 @@ pub fn new_point_process<'py>(
     args: Option<&Bound<'py, PyTuple>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     if args.is_none_or(|args| args.is_empty()) {
-        return new_point_process_directly(py, class, target);
+        return Ok(new_point_process_directly(py, class, target)?);
     }
     let mut call_args = Vec::new();
     let mut section = None;
@@ -224,12 +228,10 @@ fn new_point_process_directly<'py>(
     py: Python<'py>,
     class: &str,
     target: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let neuron = crate::attach::attach(py)?;
+) -> PatchResult<Bound<'py, PyAny>> {
+    let neuron = crate::neuron::attach::attach(py)?;
     let (handle, section) = if target.is_none() {
-        let mut made = neuron
-            .new_artificial_cells(class, 1)
-            .map_err(crate::errors::PatchErr::from)?;
+        let mut made = neuron.new_artificial_cells(class, 1)?;
         (made.pop(), None)
     } else {
         let (handle, x, section) = match super::segment::segment_place(target)? {
@@ -243,12 +245,14 @@ fn new_point_process_directly<'py>(
                 let segment = located_segment(target)?;
                 let section = wrap(segment.getattr(pyo3::intern!(py, "sec"))?)?;
                 let x: f64 = segment.getattr(pyo3::intern!(py, "x"))?.extract()?;
-                (crate::convert::section_handle(&section)?, x, section)
+                (
+                    crate::objects::protocol::section_handle(&section)?,
+                    x,
+                    section,
+                )
             }
         };
-        let mut made = neuron
-            .new_point_processes(class, &[(&handle, x)])
-            .map_err(crate::errors::PatchErr::from)?;
+        let mut made = neuron.new_point_processes(class, &[(&handle, x)])?;
         (made.pop(), Some(section))
     };
     let handle = handle.ok_or_else(|| PyValueError::new_err(format!("NEURON made no {class}")))?;
@@ -341,8 +345,8 @@ impl PointProcessFactory {
         py: Python<'py>,
         targets: &Bound<'py, PyAny>,
         parameters: Option<&Bound<'py, PyDict>>,
-    ) -> crate::errors::PatchResult<Bound<'py, Collection>> {
-        let neuron = crate::attach::attach(py)?;
+    ) -> crate::neuron::errors::PatchResult<Bound<'py, Collection>> {
+        let neuron = crate::neuron::attach::attach(py)?;
         let handles = match targets.extract::<i64>() {
             Ok(count) => {
                 let count = usize::try_from(count).map_err(|_| {
@@ -359,7 +363,7 @@ impl PointProcessFactory {
                 let places = targets
                     .try_iter()?
                     .map(|target| batch.location(&target?))
-                    .collect::<crate::errors::PatchResult<Vec<_>>>()?;
+                    .collect::<crate::neuron::errors::PatchResult<Vec<_>>>()?;
                 let borrowed: Vec<(&nrn::SectionHandle, f64)> = places
                     .iter()
                     .map(|(section, x)| (batch.section(*section), *x))
@@ -437,7 +441,7 @@ fn placement<'py>(
         (Some(target), None) if x.is_none() => return Ok(target),
         (Some(target), None) | (None, Some(target)) => target,
         (None, None) if default_to_accessed || x.is_some() => {
-            crate::interpreter::accessed_section(py)?
+            crate::objects::section_stack::accessed_section(py)?
         }
         (None, None) => return Ok(py.None().into_bound(py)),
     };

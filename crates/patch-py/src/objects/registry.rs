@@ -10,11 +10,11 @@ use rustc_hash::FxHashMap;
 use super::base::PythonHocObject;
 use super::classes::{class_for, wrapper_class};
 use super::netcon::NetCon;
-use super::neuron_types::has_type;
-use super::neuron_types::{neuron_kind, NeuronKind};
 use super::point_process::{NetStim, PointProcess};
 use super::segment::Segment;
-use crate::capture::neuron_call;
+use crate::neuron::capture::neuron_call;
+use crate::neuron::types::has_type;
+use crate::neuron::types::{neuron_kind, NeuronKind};
 
 /// Live wrappers by the hash of their NEURON object (NEURON hashes objects and sections by
 /// address), as the addresses of the wrappers. Entries hold no reference: a wrapper takes
@@ -94,9 +94,13 @@ fn lookup(py: Python<'_>, key: isize) -> PyResult<Option<Bound<'_, PyAny>>> {
     };
     let pointer = address as *mut pyo3::ffi::PyObject;
     // An entry outlives its wrapper only while the wrapper is being freed.
+    // SAFETY: registered addresses are of live wrappers: an entry is removed in the wrapper's
+    // dealloc, so a registered object has not been freed (its count may be 0 while it is being
+    // freed).
     if unsafe { pyo3::ffi::Py_REFCNT(pointer) } <= 0 {
         return Ok(None);
     }
+    // SAFETY: the object is live (above) and the GIL is held (`py`); a new reference is taken.
     let wrapper = unsafe { Bound::from_borrowed_ptr(py, pointer) };
     // The wrapper may have been cleared since it registered.
     let same = match wrapper.cast::<PythonHocObject>() {
@@ -123,7 +127,7 @@ fn wrap_new_handle<'py>(
     } else if class.is(py.get_type::<NetCon>()) {
         Bound::new(py, NetCon::of_handle(handle))?.into_any()
     } else {
-        class.call1((crate::convert::python_object(py, &handle)?,))?
+        class.call1((crate::neuron::handles::python_object(py, &handle)?,))?
     };
     remember(py, key, &wrapper)?;
     Ok(wrapper)
@@ -154,7 +158,7 @@ pub fn unwrap<'py>(object: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         return Ok(object.clone());
     }
     // NEURON's own objects are what they are (and asking them costs a symbol search).
-    let types = super::neuron_types::neuron_types(py)?;
+    let types = crate::neuron::types::neuron_types(py)?;
     if has_type(object, types.hoc_object.bind(py))
         || has_type(object, types.section.bind(py))
         || has_type(object, types.segment.bind(py))
@@ -222,7 +226,7 @@ pub fn call_unwrapped<'py>(
     let py = callable.py();
     let (args, kwargs) = (unwrap_args(args)?, unwrap_kwargs(kwargs)?);
     let result = neuron_call(py, || callable.call(args, kwargs.as_ref()))
-        .map_err(|error| crate::errors::typed_neuron_error(py, error, callable))?;
+        .map_err(|error| crate::neuron::errors::typed_neuron_error(py, error, callable))?;
     wrap_result(result)
 }
 

@@ -1,3 +1,5 @@
+//! The SectionRef class: NEURON's SectionRef, handing out Patch sections.
+
 use pyo3::prelude::*;
 
 use super::base::PythonHocObject;

@@ -6,8 +6,9 @@ use std::sync::Mutex;
 use pyo3::prelude::*;
 use pyo3::{PyTraverseError, PyVisit};
 
-use super::neuron_types::neuron_types;
-use crate::errors::section_access_error;
+use crate::neuron::exceptions::HocSectionAccessError;
+use crate::neuron::types::neuron_types;
+use crate::objects::registry::wrap;
 
 /// Hashes (addresses) of the sections Patch pushed, top last.
 static PUSHED: Mutex<Vec<isize>> = Mutex::new(Vec::new());
@@ -47,10 +48,10 @@ pub fn pop(neuron_section: &Bound<'_, PyAny>) -> PyResult<()> {
     let on_top = pushed().last() == Some(&key);
     if !on_top {
         let name = neuron_section.str()?;
-        return Err(section_access_error(
-            py,
-            &format!("cannot pop section '{name}': it is not on top of the section stack (pop sections in the reverse order of pushing them)"),
-        ));
+        return Err(HocSectionAccessError::new_err(format!(
+            "cannot pop section '{name}': it is not on top of the section stack (pop sections \
+             in the reverse order of pushing them)"
+        )));
     }
     // No lock held while NEURON pops: it may call back into Patch.
     neuron_types(py)?.h.bind(py).call_method0("pop_section")?;
@@ -82,5 +83,17 @@ impl PushedSection {
     fn __clear__(&mut self) {
         self.section = None;
         self.neuron_section = None;
+    }
+}
+
+/// The section NEURON currently accesses, or a `HocSectionAccessError` saying how to
+/// get one.
+pub fn accessed_section(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    let h = neuron_types(py)?.h.bind(py);
+    match h.call_method0("cas") {
+        Ok(section) => wrap(section),
+        Err(_) => Err(HocSectionAccessError::new_err(
+            "no section is accessed: create a Section first, or pass the section to use",
+        )),
     }
 }

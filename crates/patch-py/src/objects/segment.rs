@@ -68,7 +68,7 @@ impl Segment {
         let py = slf.py();
         let found = slf.as_super().borrow().with_recipe(|recipe| match recipe {
             Recipe::Segment { section, x } => Some(
-                crate::convert::live_section_pointer(section.bind(py))
+                crate::neuron::handles::live_section_pointer(section.bind(py))
                     .map(|pointer| pointer.map(|section| Place { section, x: *x })),
             ),
             Recipe::Attribute { .. } => None,
@@ -128,8 +128,9 @@ impl Segment {
         if let (Some(neuron), Some(place)) = (neuron(), Segment::place(slf)?) {
             match neuron.segment_name(name.to_str()?) {
                 SegmentName::Variable(variable) => {
-                    // SAFETY: the segment's recipe holds NEURON's section object.
                     if let Some(value) =
+                        // SAFETY: the segment's recipe holds NEURON's section object, which
+                        // keeps the section alive for the call.
                         unsafe { neuron.segment_value(place.section, place.x, variable) }
                     {
                         return Ok(value.into_pyobject(py)?.into_any());

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 
-use crate::objects::neuron_types::neuron_types;
+use crate::neuron::types::neuron_types;
 use crate::objects::registry::{unwrap, wrap};
 
 struct Time {
@@ -38,7 +38,7 @@ pub fn time_vector(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 /// Also marks the start of a fresh simulation (see `run_state`).
 #[pyfunction]
 fn start_recording_time(py: Python<'_>) -> PyResult<()> {
-    crate::run_state::initialised();
+    crate::neuron::run_state::initialised();
     let Some(time) = TIME.get(py) else {
         return Ok(());
     };

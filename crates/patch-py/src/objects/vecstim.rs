@@ -1,11 +1,13 @@
+//! The VecStim class: an artificial cell that fires at the times in a Vector.
+
 use pyo3::prelude::*;
 use pyo3::{PyTraverseError, PyVisit};
 
-use super::neuron_types::neuron_types;
 use super::point_process::PointProcess;
 use super::registry::{unwrap, wrap};
-use crate::capture::neuron_call;
-use crate::mechanisms::ensure_patch_mechanisms;
+use crate::neuron::capture::neuron_call;
+use crate::neuron::mechanisms::ensure_patch_mechanisms;
+use crate::neuron::types::neuron_types;
 
 /// An artificial cell that fires at the times in a Vector (`pattern`, in ms).
 #[pyclass(module = "patch.objects", extends = PointProcess, subclass)]

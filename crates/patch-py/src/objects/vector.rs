@@ -1,10 +1,13 @@
+//! The Vector class: NEURON's Vector that records anything Patch can point at.
+
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use super::base::PythonHocObject;
-use super::neuron_types::has_type;
 use super::registry::{unwrap, unwrap_args, unwrap_kwargs};
-use crate::errors::record_error;
+use crate::neuron::errors::record_error;
+use crate::neuron::exceptions::HocRecordError;
+use crate::neuron::types::has_type;
 
 /// A NEURON Vector that records whatever Patch can point at.
 #[pyclass(module = "patch.objects", extends = PythonHocObject, subclass)]
@@ -14,13 +17,13 @@ pub struct Vector {}
 /// `v`, a point process its current), else the target itself.
 pub fn record_pointer<'py>(target: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     neuron_pointer(target)
-        .map_err(|error| crate::errors::typed_neuron_error(target.py(), error, target))
+        .map_err(|error| crate::neuron::errors::typed_neuron_error(target.py(), error, target))
 }
 
 fn neuron_pointer<'py>(target: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     // Pointers, the usual target, point already (no `__record__` looked for in vain).
     if target.is_instance_of::<super::pointer::Pointer>()
-        || super::neuron_types::neuron_kind(target)? == super::neuron_types::NeuronKind::Pointer
+        || crate::neuron::types::neuron_kind(target)? == crate::neuron::types::NeuronKind::Pointer
     {
         return unwrap(target);
     }
@@ -29,7 +32,7 @@ fn neuron_pointer<'py>(target: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>
         None => {
             let target = unwrap(target)?;
             let py = target.py();
-            let types = super::neuron_types::neuron_types(py)?;
+            let types = crate::neuron::types::neuron_types(py)?;
             if has_type(&target, types.section.bind(py)) {
                 return target.call1((0.5,))?.getattr("_ref_v");
             }
@@ -78,11 +81,11 @@ impl Vector {
         let neuron = slf.borrow().as_super().neuron_object(py)?;
         let kwargs = unwrap_kwargs(kwargs)?;
         let call_args = PyTuple::new(py, call_args)?;
-        crate::capture::neuron_call_as(py, "HocRecordError", || {
+        crate::neuron::capture::neuron_call_as::<HocRecordError, _>(py, || {
             neuron.call_method(pyo3::intern!(py, "record"), call_args, kwargs.as_ref())
         })
         .map_err(|error| record_error(py, target, error))?;
-        crate::run_state::recording_made();
+        crate::neuron::run_state::recording_made();
         slf.borrow_mut().as_super().keep(target);
         Ok(slf.clone())
     }

@@ -5,8 +5,8 @@
 
 use pyo3::prelude::*;
 
-use crate::errors::patch_error;
-use crate::objects::neuron_types::hoc_attribute;
+use crate::neuron::exceptions::ParallelError;
+use crate::neuron::types::hoc_attribute;
 
 /// Patch's collective operations, with the argument every rank must give alike.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -66,10 +66,11 @@ impl Collective {
 }
 
 /// Checks with every other rank that they are all about to make `call`; raises
-/// `ParallelError` on every rank when they are not. `context` is NEURON's ParallelContext.
-pub fn agree(context: &Bound<'_, PyAny>, call: Collective) -> PyResult<()> {
+/// `ParallelError` on every rank when they are not. `context` is NEURON's ParallelContext
+/// of `hosts` ranks: with one, there is nobody to agree with.
+pub fn agree(context: &Bound<'_, PyAny>, hosts: usize, call: Collective) -> PyResult<()> {
     let py = context.py();
-    if crate::parallel::parallel_run(py).is_none() {
+    if hosts <= 1 {
         return Ok(());
     }
     let (code, argument) = (call.code(), call.argument());
@@ -95,15 +96,11 @@ pub fn agree(context: &Bound<'_, PyAny>, call: Collective) -> PyResult<()> {
         })
         .collect::<Vec<_>>()
         .join(", ");
-    Err(patch_error(
-        py,
-        "ParallelError",
-        &format!(
-            "the ranks disagree on the next collective call ({each}), so rank {rank} stops \
-             instead of waiting forever. Every rank must make the same collective calls, in \
-             the same order and with the same arguments"
-        ),
-    ))
+    Err(ParallelError::new_err(format!(
+        "the ranks disagree on the next collective call ({each}), so rank {rank} stops \
+         instead of waiting forever. Every rank must make the same collective calls, in \
+         the same order and with the same arguments"
+    )))
 }
 
 #[cfg(test)]

@@ -1,55 +1,20 @@
 //! MPI through NEURON's ParallelContext. Under an MPI launcher, MPI is initialised when
 //! NEURON is imported, before any ParallelContext exists; a serial run never touches MPI.
 
-use std::path::PathBuf;
-
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyTuple, PyWeakrefMethods, PyWeakrefReference};
+use pyo3::types::{PyTuple, PyWeakrefReference};
 use pyo3::{PyTraverseError, PyVisit};
 use rustc_hash::FxHashMap;
 
-use crate::capture::neuron_call;
-use crate::collective::{agree, Collective};
-use crate::errors::patch_error;
+use crate::neuron::capture::neuron_call;
+use crate::neuron::exceptions::{BroadcastError, ParallelConnectError, ParallelError};
+use crate::neuron::interruptible::advance;
+use crate::neuron::run_state::{check_can_continue, initialise, warn_before_continuing};
+use crate::neuron::types::{hoc_attribute, neuron_types};
 use crate::objects::base::PythonHocObject;
-use crate::objects::neuron_types::hoc_attribute;
 use crate::objects::registry::{unwrap, wrap};
-
-/// The number of ranks the MPI launcher started, if any (MPICH/Hydra, Open MPI, PMIx).
-pub fn launcher_size() -> Option<usize> {
-    ["PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok()?.parse().ok())
-}
-
-/// Before NEURON is imported under a launcher: make NEURON find the MPI library that came
-/// with Patch's `mpi` extra, the `mpich` wheel (loaded globally, which NEURON prefers to
-/// any other) and initialise MPI at import.
-pub fn prepare(py: Python<'_>) -> PyResult<()> {
-    if launcher_size().unwrap_or(1) <= 1
-        || py.import("sys")?.getattr("modules")?.contains("neuron")?
-    {
-        return Ok(());
-    }
-    let environ = py.import("os")?.getattr("environ")?;
-    let prefix: PathBuf = py.import("sys")?.getattr("prefix")?.extract()?;
-    let wheel_library = prefix.join("lib").join("libmpi.so.12");
-    let library = match std::env::var_os("MPI_LIB_NRN_PATH") {
-        Some(path) => PathBuf::from(path),
-        None if wheel_library.is_file() => wheel_library,
-        None => PathBuf::new(),
-    };
-    if library.is_file() {
-        nrn::load_globally(&library)
-            .map_err(|error| patch_error(py, "ParallelError", &error.to_string()))?;
-        environ.set_item("MPI_LIB_NRN_PATH", library.to_string_lossy().as_ref())?;
-    }
-    if !environ.contains("NEURON_INIT_MPI")? {
-        environ.set_item("NEURON_INIT_MPI", "1")?;
-    }
-    Ok(())
-}
+use crate::parallel::collective::{agree, Collective};
 
 static CONTEXT: PyOnceLock<Py<ParallelContext>> = PyOnceLock::new();
 
@@ -73,94 +38,14 @@ pub fn parallel_run(py: Python<'_>) -> Option<Bound<'_, ParallelContext>> {
     existing_context(py).filter(|context| context.borrow().hosts > 1)
 }
 
-/// Under a launcher: raises `ParallelError` on every rank if the launcher started ranks
-/// NEURON cannot see, and makes an uncaught exception on any rank end the whole job.
-pub fn check_ranks(py: Python<'_>) -> PyResult<()> {
-    let Some(size) = launcher_size().filter(|size| *size > 1) else {
-        return Ok(());
-    };
-    let context = context(py)?;
-    let hosts = context.borrow().hosts;
-    if hosts == size {
-        // NEURON's default under MPI: any HOC error, even one Python would catch, aborts
-        // every rank at once. Patch raises it as HocError instead; uncaught, the hook below
-        // still ends the job, and names the rank and the error.
-        let neuron_context = unwrap(context.as_any())?;
-        neuron_context.call_method1("mpiabort_on_error", (0,))?;
-        crate::rank_watch::watch_other_ranks(&neuron_context, context.borrow().rank)?;
-        let hook = wrap_pyfunction!(abort_on_uncaught_exception, py)?;
-        py.import("sys")?.setattr("excepthook", hook)?;
-        py.import("atexit")?
-            .call_method1("register", (wrap_pyfunction!(finish_parallel_run, py)?,))?;
-        return Ok(());
-    }
-    Err(patch_error(
-        py,
-        "ParallelError",
-        &format!(
-            "the MPI launcher started {size} ranks but NEURON sees {hosts}: every rank would \
-             run the whole model alone. Install the MPI library (`pip install mpich`, Patch's \
-             mpi extra) \
-             and import patch before neuron, or set NEURON_INIT_MPI=1 and MPI_LIB_NRN_PATH"
-        ),
-    ))
-}
-
-/// At the end of a parallel script, on every rank: wait for the others, then end MPI, so
-/// the launcher sees a clean exit. A rank that ends while another waits for it in one of
-/// Patch's collectives ends the job instead, with the reason.
-#[pyfunction]
-fn finish_parallel_run(py: Python<'_>) -> PyResult<()> {
-    crate::rank_watch::finishing();
-    if let Some(context) = existing_context(py) {
-        if let Err(error) = agree(&unwrap(context.as_any())?, Collective::Finish) {
-            let stderr = py.import("sys")?.getattr("stderr")?;
-            stderr.call_method1("write", (format!("patch: {}\n", error.value(py)),))?;
-            stderr.call_method0("flush")?;
-            py.import("os")?.call_method1("_exit", (1,))?;
-        }
-    }
-    nrn::finalize_mpi();
-    Ok(())
-}
-
-/// `sys.excepthook` of parallel runs: the other ranks may be waiting for this one in a
-/// collective, so report which rank failed and why, and end the process (the launcher then
-/// ends the job) instead of leaving them waiting.
-#[pyfunction]
-fn abort_on_uncaught_exception(
-    py: Python<'_>,
-    kind: Bound<'_, PyAny>,
-    value: Bound<'_, PyAny>,
-    traceback: Bound<'_, PyAny>,
-) -> PyResult<()> {
-    crate::rank_watch::finishing();
-    let rank = existing_context(py)
-        .map(|context| context.borrow().rank)
-        .unwrap_or(0);
-    let stderr = py.import("sys")?.getattr("stderr")?;
-    stderr.call_method1(
-        "write",
-        (format!(
-            "patch: rank {rank} stopped the parallel run: {}\n",
-            value.repr()?
-        ),),
-    )?;
-    py.import("traceback")?
-        .call_method1("print_exception", (kind, value, traceback))?;
-    stderr.call_method0("flush")?;
-    py.import("os")?.call_method1("_exit", (1,))?;
-    Ok(())
-}
-
 /// NEURON's ParallelContext with Patch's additions; everything else falls through.
 #[pyclass(module = "patch.interpreter", extends = PythonHocObject)]
 pub struct ParallelContext {
-    hosts: usize,
-    rank: usize,
-    spikes: Option<(Py<PyAny>, Py<PyAny>)>,
+    pub(super) hosts: usize,
+    pub(super) rank: usize,
+    pub(super) spikes: Option<(Py<PyAny>, Py<PyAny>)>,
     /// `spike_record()` of every GID: GIDs made later are recorded too.
-    recording_all: bool,
+    pub(super) recording_all: bool,
     /// `source_var`/`target_var` were used: `setup_transfer` is due before initialising.
     transfer_used: bool,
     /// The largest key given to `source_var`/`target_var` (-1: none).
@@ -169,7 +54,7 @@ pub struct ParallelContext {
     max_step: f64,
     /// Receivers made (weakly held, by GID) while their GID had no transmitter on this
     /// rank: a transmitter made here later takes them over. Kept until initialisation.
-    waiting_receivers: FxHashMap<i64, Vec<Py<PyWeakrefReference>>>,
+    pub(super) waiting_receivers: FxHashMap<i64, Vec<Py<PyWeakrefReference>>>,
 }
 
 /// nrn-patch's largest step between spike exchanges, set before every run.
@@ -209,7 +94,7 @@ impl ParallelContext {
         // The network is built: later transmitters no longer take over receivers.
         slf.borrow_mut().waiting_receivers.clear();
         let anyone = if slf.borrow().hosts > 1 {
-            agree(&neuron, Collective::Initialise)?;
+            agree(&neuron, slf.borrow().hosts, Collective::Initialise)?;
             ParallelContext::apply_max_step(slf)?;
             neuron.call_method1("allreduce", (used, 2))?.extract()?
         } else {
@@ -266,7 +151,7 @@ impl ParallelContext {
     /// Waits until every rank got here; returns the seconds this rank waited.
     fn barrier(slf: &Bound<'_, Self>) -> PyResult<f64> {
         let neuron = unwrap(slf.as_any())?;
-        agree(&neuron, Collective::Barrier)?;
+        agree(&neuron, slf.borrow().hosts, Collective::Barrier)?;
         neuron.call_method0("barrier")?.extract()
     }
 
@@ -275,14 +160,14 @@ impl ParallelContext {
     /// (`set_maxstep`, 10 ms unless you set another), so the same script runs serially.
     fn psolve(slf: &Bound<'_, Self>, tstop: f64) -> PyResult<()> {
         let py = slf.py();
-        if crate::run_state::ever_initialised() {
-            crate::interpreter::check_can_continue(py)?;
-            crate::interpreter::warn_before_continuing(py, "parallel.psolve")?;
+        if crate::neuron::run_state::ever_initialised() {
+            check_can_continue(py)?;
+            warn_before_continuing(py, "parallel.psolve")?;
             ParallelContext::apply_max_step(slf)?;
         } else {
-            crate::interpreter::initialise(py, None)?;
+            initialise(py, None, || ParallelContext::prepare_run(slf))?;
         }
-        run_parallel(&unwrap(slf.as_any())?, tstop)
+        run_parallel(slf, tstop)
     }
 
     /// NEURON's `set_maxstep`: the largest step (ms) between spike exchanges; Patch uses
@@ -340,17 +225,14 @@ impl ParallelContext {
         let py = slf.py();
         let (hosts, rank) = (slf.borrow().hosts, slf.borrow().rank);
         let neuron = unwrap(slf.as_any())?;
-        agree(&neuron, Collective::Broadcast { root })?;
+        agree(&neuron, hosts, Collective::Broadcast { root })?;
         if root >= hosts {
-            return Err(patch_error(
-                py,
-                "BroadcastError",
-                &format!("root {root} does not exist: there are {hosts} ranks"),
-            ));
+            return Err(BroadcastError::new_err(format!(
+                "root {root} does not exist: there are {hosts} ranks"
+            )));
         }
         let vector_type = hoc_attribute(py, "Vector")?;
-        let is_vector =
-            crate::objects::neuron_types::has_type(&unwrap(&data)?, &vector_type.cast_into()?);
+        let is_vector = crate::neuron::types::has_type(&unwrap(&data)?, &vector_type.cast_into()?);
         // The root says what comes, so every rank takes the same path.
         let header = if rank == root {
             describe_payload(py, &data, is_vector)?
@@ -370,11 +252,7 @@ impl ParallelContext {
                 wrap(vector)
             }
             "pickle" => py.import("pickle")?.call_method1("loads", (payload,)),
-            _ => Err(patch_error(
-                py,
-                "BroadcastError",
-                &payload.extract::<String>()?,
-            )),
+            _ => Err(BroadcastError::new_err(payload.extract::<String>()?)),
         }
     }
 
@@ -426,13 +304,15 @@ impl ParallelContext {
         let numpy = py.import("numpy")?;
         let neuron = unwrap(slf.as_any())?;
         let recorded = slf.borrow().spikes.is_some();
-        agree(&neuron, Collective::GatherSpikes { root, recorded })?;
+        agree(
+            &neuron,
+            slf.borrow().hosts,
+            Collective::GatherSpikes { root, recorded },
+        )?;
         let (times, ids) = match &slf.borrow().spikes {
             Some((times, ids)) => (unwrap(times.bind(py))?, unwrap(ids.bind(py))?),
             None => {
-                return Err(patch_error(
-                    py,
-                    "ParallelError",
+                return Err(ParallelError::new_err(
                     "no spikes are recorded: call spike_record() first (on every rank)",
                 ))
             }
@@ -503,17 +383,15 @@ impl ParallelContext {
         targets: &Bound<'py, PyAny>,
         weight: Option<Bound<'py, PyAny>>,
         delay: Option<Bound<'py, PyAny>>,
-    ) -> crate::errors::PatchResult<Bound<'py, crate::objects::collection::Collection>> {
+    ) -> crate::neuron::errors::PatchResult<Bound<'py, crate::objects::collection::Collection>>
+    {
         use crate::objects::batch::{given, per_item_or, Batch};
         use crate::objects::collection::Collection;
         let py = slf.py();
         if let Some(bad) = gids.iter().find(|gid| **gid < 0) {
-            return Err(patch_error(
-                py,
-                "ParallelConnectError",
-                &format!("GIDs are 0 or more, got {bad}"),
-            )
-            .into());
+            return Err(
+                ParallelConnectError::new_err(format!("GIDs are 0 or more, got {bad}")).into(),
+            );
         }
         let targets = &given(targets)?;
         let mut batch = Batch::default();
@@ -535,16 +413,12 @@ impl ParallelContext {
             "weight",
         )?;
         let delays = per_item_or(delay, crate::objects::netcon::DEFAULT_DELAY, count, "delay")?;
-        let neuron = crate::attach::attach(py)?;
-        let context = crate::convert::object_handle(slf.as_any())?;
+        let neuron = crate::neuron::attach::attach(py)?;
+        let context = crate::objects::protocol::object_handle(slf.as_any())?;
         let mut netcons = Vec::with_capacity(count);
         for (index, gid) in gids.iter().enumerate() {
             let target = batch.object_at(&items, index).ok_or_else(|| {
-                patch_error(
-                    py,
-                    "ParallelConnectError",
-                    "a GID's receiver must be a point process, not None",
-                )
+                ParallelConnectError::new_err("a GID's receiver must be a point process, not None")
             })?;
             neuron.check_event_target(target)?;
             let made = neuron.call_method(
@@ -553,9 +427,8 @@ impl ParallelContext {
                 &[nrn::Arg::Number(*gid as f64), nrn::Arg::Object(target)],
             )?;
             netcons.push(
-                made.into_object().ok_or_else(|| {
-                    patch_error(py, "ParallelConnectError", "NEURON made no NetCon")
-                })?,
+                made.into_object()
+                    .ok_or_else(|| ParallelConnectError::new_err("NEURON made no NetCon"))?,
             );
         }
         neuron.set_parameters(&netcons, "weight", &weights)?;
@@ -583,227 +456,16 @@ impl ParallelContext {
 }
 
 /// `psolve` to `tstop`, once every rank agreed to run to the same time.
-pub fn run_parallel(neuron_context: &Bound<'_, PyAny>, tstop: f64) -> PyResult<()> {
-    let py = neuron_context.py();
-    agree(neuron_context, Collective::Run { tstop })?;
-    let h = crate::objects::neuron_types::neuron_types(py)?.h.bind(py);
-    crate::interruptible::advance(py, h, Some(neuron_context), tstop)
-}
-
-/// Registers `netcon`'s source as `gid` on this rank and, with `output`, sends its spikes
-/// to the other ranks. Checked first: a HOC error here would abort every rank. Receivers
-/// of `gid` made on this rank before it had a transmitter are moved over to it.
-pub fn transmit(
-    context: &Bound<'_, ParallelContext>,
-    gid: i64,
-    netcon: &Bound<'_, PyAny>,
-    output: bool,
-) -> PyResult<()> {
+pub fn run_parallel(context: &Bound<'_, ParallelContext>, tstop: f64) -> PyResult<()> {
     let py = context.py();
-    let neuron = unwrap(context.as_any())?;
-    let exists: f64 = neuron.call_method1("gid_exists", (gid,))?.extract()?;
-    if exists != 0.0 {
-        return Err(patch_error(
-            py,
-            "ParallelConnectError",
-            &format!("GID {gid} already has a transmitter on this rank: each GID has one source"),
-        ));
-    }
-    let rank = context.borrow().rank;
-    let neuron_netcon = unwrap(netcon)?;
-    // NEURON gives each spike source one GID: a further GID gets a relay that fires at the
-    // source's spike times.
-    let already: f64 = neuron_netcon.call_method0("srcgid")?.extract()?;
-    let neuron_netcon = if already >= 0.0 {
-        relay(py, netcon)?
-    } else {
-        neuron_netcon
-    };
-    let waiting = take_waiting_receivers(context, gid)?;
-    neuron_call(py, || {
-        neuron.call_method1("set_gid2node", (gid, rank))?;
-        neuron.call_method1("cell", (gid, &neuron_netcon))?;
-        if output {
-            neuron.call_method1("outputcell", (gid,))?;
-        }
-        Ok(())
-    })
-    .map_err(|error| input_port_error(py, gid, error))?;
-    for receiver in &waiting {
-        let target = receiver.call_method0(pyo3::intern!(py, "syn"))?;
-        neuron.call_method1("gid_connect", (gid, target, receiver))?;
-    }
-    if context.borrow().recording_all {
-        if let Some((times, ids)) = &context.borrow().spikes {
-            let (times, ids) = (unwrap(times.bind(py))?, unwrap(ids.bind(py))?);
-            neuron_call(py, || {
-                neuron.call_method1("spike_record", (gid, times, ids))
-            })?;
-        }
-    }
-    if let Ok(wrapper) = context.cast::<PythonHocObject>() {
-        // A NetCon transmits one GID: a new transmitter cannot be held yet (no search
-        // through the thousands the context holds).
-        if already < 0.0 {
-            wrapper.borrow_mut().keep_new(netcon);
-        } else {
-            wrapper.borrow_mut().keep(netcon);
-        }
-    }
-    if let Ok(wrapper) = netcon.cast::<crate::objects::netcon::NetCon>() {
-        wrapper.borrow_mut().mark_transmitting(gid);
-    }
-    Ok(())
-}
-
-/// The NEURON NetCons of the receivers of `gid` made on this rank before it had a
-/// transmitter, detached from NEURON's input port for `gid` (which goes with its last
-/// NetCon), so that `gid` can become an output port. They are parked on a spare GID's
-/// input port until `gid_connect` moves them onto the transmitter.
-fn take_waiting_receivers<'py>(
-    context: &Bound<'py, ParallelContext>,
-    gid: i64,
-) -> PyResult<Vec<Bound<'py, PyAny>>> {
-    let py = context.py();
-    let Some(waiting) = context.borrow_mut().waiting_receivers.remove(&gid) else {
-        return Ok(Vec::new());
-    };
-    let neuron = unwrap(context.as_any())?;
-    let mut receivers = Vec::with_capacity(waiting.len());
-    for weak in waiting {
-        if let Some(receiver) = weak.bind(py).upgrade() {
-            receivers.push(unwrap(&receiver)?);
-        }
-    }
-    if receivers.is_empty() {
-        return Ok(receivers);
-    }
-    let spare = spare_gid(context)?;
-    for receiver in &receivers {
-        let target = receiver.call_method0(pyo3::intern!(py, "syn"))?;
-        neuron.call_method1("gid_connect", (spare, target, receiver))?;
-    }
-    Ok(receivers)
-}
-
-/// A GID nothing on this rank uses, to park receivers on for a moment.
-fn spare_gid(context: &Bound<'_, ParallelContext>) -> PyResult<i64> {
-    let neuron = unwrap(context.as_any())?;
-    let mut spare = i64::from(i32::MAX);
-    loop {
-        let used = context.borrow().waiting_receivers.contains_key(&spare)
-            || neuron
-                .call_method1("gid_exists", (spare,))?
-                .extract::<f64>()?
-                != 0.0;
-        if !used {
-            return Ok(spare);
-        }
-        spare -= 1;
-    }
-}
-
-/// NEURON's refusal to make `gid` an output port because NetCons Patch did not make (or
-/// a spike recording) use it as an input port here, with what to do.
-fn input_port_error(py: Python<'_>, gid: i64, error: PyErr) -> PyErr {
-    if !error.value(py).to_string().contains("input port") {
-        return error;
-    }
-    patch_error(
-        py,
-        "ParallelConnectError",
-        &format!(
-            "GID {gid} is already an input on this rank, used by NetCons made through \
-             neuron.h's gid_connect or p.parallel.connect_gids, by a spike recording of it, \
-             or by receivers made before the last initialisation: make the transmitter of \
-             GID {gid} first, or make its receivers with p.ParallelCon({gid}, target)"
-        ),
-    )
-}
-
-/// A PatchRelay fed by `netcon`'s source without delay, and a NetCon watching the relay;
-/// `netcon` keeps both alive.
-fn relay<'py>(py: Python<'py>, netcon: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    crate::mechanisms::ensure_patch_mechanisms(py)?;
-    let relay = wrap(hoc_attribute(py, "PatchRelay")?.call0()?)?;
-    let feed = unwrap(netcon)?;
-    feed.call_method1("setpost", (unwrap(&relay)?,))?;
-    // A NetCon made without a target is inactive, and stays so after setpost.
-    feed.call_method1("active", (1,))?;
-    feed.setattr("delay", 0.0)?;
-    feed.getattr("weight")?.set_item(0, 1.0)?;
-    let watcher = hoc_attribute(py, "NetCon")?.call1((unwrap(&relay)?, py.None()))?;
-    let watcher = crate::objects::registry::wrap_new(watcher, "NetCon")?;
-    if let Ok(wrapper) = netcon.cast::<PythonHocObject>() {
-        wrapper.borrow_mut().keep_new(&relay);
-        wrapper.borrow_mut().keep_new(&watcher);
-    }
-    unwrap(&watcher)
-}
-
-/// Delivers the spikes of `gid` to `target` on this rank. A `threshold` is accepted only
-/// if it is the one `gid` has already (see `NetCon.threshold`).
-#[allow(clippy::too_many_arguments)]
-pub fn receive<'py>(
-    context: &Bound<'py, ParallelContext>,
-    gid: i64,
-    target: &Bound<'py, PyAny>,
-    weight: Option<Bound<'py, PyAny>>,
-    delay: Option<f64>,
-    threshold: Option<f64>,
-    attributes: Option<&Bound<'py, pyo3::types::PyDict>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let py = context.py();
-    let target = wrap(target.clone())?;
-    if !crate::objects::netcon::is_point_process_object(&target)? {
-        return Err(patch_error(
-            py,
-            "ParallelConnectError",
-            &format!(
-                "{} cannot receive spikes: use a point process such as a synapse",
-                target.repr()?
-            ),
-        ));
-    }
-    let delay = delay.unwrap_or(crate::objects::netcon::DEFAULT_DELAY);
-    let weight: f64 = match weight {
-        Some(weight) => weight.extract()?,
-        None => crate::objects::netcon::DEFAULT_WEIGHT,
-    };
-    let neuron = unwrap(context.as_any())?;
-    let neuron_target = unwrap(&target)?;
-    crate::attach::attach(py)?
-        .check_event_target(&crate::convert::object_handle(&neuron_target)?)
-        .map_err(crate::errors::PatchErr::from)?;
-    let transmitted_here: f64 = neuron.call_method1("gid_exists", (gid,))?.extract()?;
-    let netcon = neuron_call(py, || {
-        neuron.call_method1("gid_connect", (gid, &neuron_target))
-    })?;
-    netcon.setattr("delay", delay)?;
-    netcon.getattr("weight")?.set_item(0, weight)?;
-    let netcon = crate::objects::registry::wrap_new(netcon, "NetCon")?;
-    let wrapper = netcon.cast::<crate::objects::netcon::NetCon>()?;
-    wrapper.borrow_mut().mark_received(gid, &target);
-    if let Some(threshold) = threshold {
-        // Refused before anything holds the new NetCon, which then goes.
-        crate::objects::netcon::check_received_threshold(wrapper, threshold)?;
-    }
-    if transmitted_here == 0.0 {
-        context
-            .borrow_mut()
-            .waiting_receivers
-            .entry(gid)
-            .or_default()
-            .push(PyWeakrefReference::new(&netcon)?.unbind());
-    }
-    // The NetCon holds its target as `target`.
-    crate::objects::netcon::keep_on_end(&target, &netcon)?;
-    if let Some(attributes) = attributes {
-        for (name, value) in attributes {
-            netcon.setattr(name.cast::<pyo3::types::PyString>()?, value)?;
-        }
-    }
-    Ok(netcon)
+    let neuron_context = unwrap(context.as_any())?;
+    agree(
+        &neuron_context,
+        context.borrow().hosts,
+        Collective::Run { tstop },
+    )?;
+    let h = neuron_types(py)?.h.bind(py);
+    advance(py, h, Some(&neuron_context), tstop)
 }
 
 /// On the root: what a broadcast sends, checked before any rank waits for it.
@@ -815,8 +477,8 @@ fn describe_payload<'py>(
     if is_vector {
         return Ok(("vector", py.None()).into_pyobject(py)?.into_any());
     }
-    let neuron_object = crate::objects::neuron_types::neuron_kind(&unwrap(data)?)?
-        != crate::objects::neuron_types::NeuronKind::Other;
+    let neuron_object = crate::neuron::types::neuron_kind(&unwrap(data)?)?
+        != crate::neuron::types::NeuronKind::Other;
     let failure = if neuron_object {
         Some(format!(
             "only Vectors and picklable Python objects can be broadcast, not the NEURON object {}",

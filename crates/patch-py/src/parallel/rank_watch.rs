@@ -65,6 +65,7 @@ fn watch(rank: usize, neighbours: &[(usize, u32)]) {
                      rank {rank} ends the job instead of waiting for it"
                 );
                 // Not `exit`: its handlers would call into MPI, which may be waiting.
+                // SAFETY: `_exit` ends the process at once; nothing after it runs.
                 unsafe { libc::_exit(1) };
             }
             (Some((other, _)), _) => missing = Some(*other),
@@ -78,6 +79,7 @@ fn is_running(pid: u32) -> bool {
     let Ok(pid) = libc::pid_t::try_from(pid) else {
         return false;
     };
+    // SAFETY: signal 0 only checks that the process exists; it sends nothing.
     if unsafe { libc::kill(pid, 0) } != 0 {
         return std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH);
     }
