@@ -18,11 +18,10 @@ use crate::neuron::guards;
 use crate::neuron::mechanisms::{compile_and_load, mod_files_in};
 use crate::neuron::types::{neuron_kind, neuron_types, NeuronKind};
 use crate::objects::base::{patch_attribute, unknown_attribute, WrappingIterator};
-use crate::objects::batch::{given, per_item_or, Batch, Item, Items};
+use crate::objects::batch::netcons;
 use crate::objects::classes::is_point_process_name;
 use crate::objects::collection::Collection;
 use crate::objects::netcon::wiring::{self, Settings};
-use crate::objects::netcon::{DEFAULT_DELAY, DEFAULT_THRESHOLD, DEFAULT_WEIGHT};
 use crate::objects::point_process::PointProcessFactory;
 use crate::objects::registry::{unwrap, wrap};
 use crate::objects::section_stack::accessed_section;
@@ -245,52 +244,7 @@ impl PythonHocInterpreter {
         delay: Option<Bound<'py, PyAny>>,
         threshold: Option<Bound<'py, PyAny>>,
     ) -> PatchResult<Bound<'py, Collection>> {
-        let neuron = attach(py)?;
-        let sources = &given(sources)?;
-        let targets = match targets {
-            Some(targets) if !targets.is_none() => given(&targets)?,
-            _ => py.None().into_bound(py),
-        };
-        let mut batch = Batch::default();
-        let source_items = batch.items(sources, true)?;
-        let count = source_items.len();
-        let target_items = if targets.is_none() {
-            Items::Listed(vec![Item::Nothing; count])
-        } else {
-            batch.items(&targets, false)?
-        };
-        if target_items.len() != count {
-            return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                "{count} sources need {count} targets, got {}",
-                target_items.len()
-            ))
-            .into());
-        }
-        let weights = per_item_or(weight, DEFAULT_WEIGHT, count, "weight")?;
-        let delays = per_item_or(delay, DEFAULT_DELAY, count, "delay")?;
-        let thresholds = per_item_or(threshold, DEFAULT_THRESHOLD, count, "threshold")?;
-        // In chunks: NEURON builds each NetCon right after Patch checked its ends, while
-        // they are still in the cache, and no list of all specs is ever made.
-        let mut handles = Vec::with_capacity(count);
-        let mut checks = nrn::EndChecks::new(neuron);
-        for start in (0..count).step_by(crate::objects::collection::BULK_CHUNK) {
-            let specs: Vec<nrn::NetConSpec<'_>> = (start
-                ..count.min(start + crate::objects::collection::BULK_CHUNK))
-                .map(|index| nrn::NetConSpec {
-                    source: batch.source(&source_items, index),
-                    target: batch.object_at(&target_items, index),
-                    threshold: thresholds[index],
-                    delay: delays[index],
-                    weight: weights[index],
-                })
-                .collect();
-            // On an error the NetCons made so far go with `handles`.
-            handles.extend(neuron.new_netcons_checked(&specs, &mut checks)?);
-        }
-        let collection = Bound::new(py, Collection::new(handles, "NetCon"))?;
-        Collection::tie(&collection, sources)?;
-        Collection::tie(&collection, &targets)?;
-        Ok(collection)
+        netcons(py, sources, targets, weight, delay, threshold)
     }
 
     /// The ParallelContext (one per process).

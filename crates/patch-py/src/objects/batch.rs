@@ -7,11 +7,13 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 use rustc_hash::FxHashMap;
 
-use super::collection::Collection;
+use super::collection::{Collection, BULK_CHUNK};
 use super::registry::unwrap;
+use crate::neuron::attach::attach;
 use crate::neuron::errors::PatchResult;
 use crate::neuron::exceptions::HocConnectError;
 use crate::neuron::types::{neuron_kind, NeuronKind};
+use crate::objects::netcon::{DEFAULT_DELAY, DEFAULT_THRESHOLD, DEFAULT_WEIGHT};
 use crate::objects::protocol::{object_handle, section_handle};
 
 /// [`per_item`] of `value`, or `default` for every item when no value was given.
@@ -59,6 +61,63 @@ pub fn given<'py>(objects: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     }
     let items = objects.try_iter()?.collect::<PyResult<Vec<_>>>()?;
     Ok(PyList::new(objects.py(), items)?.into_any())
+}
+
+/// `p.NetCons`: one NetCon per source (and target, or a spike detector where there is
+/// none), made by the Rust core in chunks, each end checked first.
+pub fn netcons<'py>(
+    py: Python<'py>,
+    sources: &Bound<'py, PyAny>,
+    targets: Option<Bound<'py, PyAny>>,
+    weight: Option<Bound<'py, PyAny>>,
+    delay: Option<Bound<'py, PyAny>>,
+    threshold: Option<Bound<'py, PyAny>>,
+) -> PatchResult<Bound<'py, Collection>> {
+    let neuron = attach(py)?;
+    let sources = &given(sources)?;
+    let targets = match targets {
+        Some(targets) if !targets.is_none() => given(&targets)?,
+        _ => py.None().into_bound(py),
+    };
+    let mut batch = Batch::default();
+    let source_items = batch.items(sources, true)?;
+    let count = source_items.len();
+    let target_items = if targets.is_none() {
+        Items::Listed(vec![Item::Nothing; count])
+    } else {
+        batch.items(&targets, false)?
+    };
+    if target_items.len() != count {
+        return Err(PyValueError::new_err(format!(
+            "{count} sources need {count} targets, got {}",
+            target_items.len()
+        ))
+        .into());
+    }
+    let weights = per_item_or(weight, DEFAULT_WEIGHT, count, "weight")?;
+    let delays = per_item_or(delay, DEFAULT_DELAY, count, "delay")?;
+    let thresholds = per_item_or(threshold, DEFAULT_THRESHOLD, count, "threshold")?;
+    // In chunks: NEURON builds each NetCon right after Patch checked its ends, while
+    // they are still in the cache, and no list of all specs is ever made.
+    let mut handles = Vec::with_capacity(count);
+    let mut checks = nrn::EndChecks::new(neuron);
+    for start in (0..count).step_by(BULK_CHUNK) {
+        let specs: Vec<nrn::NetConSpec<'_>> = (start..count.min(start + BULK_CHUNK))
+            .map(|index| nrn::NetConSpec {
+                source: batch.source(&source_items, index),
+                target: batch.object_at(&target_items, index),
+                threshold: thresholds[index],
+                delay: delays[index],
+                weight: weights[index],
+            })
+            .collect();
+        // On an error the NetCons made so far go with `handles`.
+        handles.extend(neuron.new_netcons_checked(&specs, &mut checks)?);
+    }
+    let collection = Bound::new(py, Collection::new(handles, "NetCon"))?;
+    Collection::tie(&collection, sources)?;
+    Collection::tie(&collection, &targets)?;
+    Ok(collection)
 }
 
 /// The distinct NEURON objects and sections of a batch, each converted once; the batch's
