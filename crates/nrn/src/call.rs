@@ -449,7 +449,7 @@ unsafe fn push_all(api: &Api, pushables: &[Pushable]) {
                 Pushable::Str(text) => (api.nrn_str_push)(text.cast()),
                 Pushable::Object(object) => (api.nrn_object_push)(object),
                 Pushable::Range(symbol, section, x) => {
-                    (api.nrn_rangevar_push)(symbol.0, section, x)
+                    (api.nrn_rangevar_push)(symbol.0, section, x);
                 }
                 Pushable::Variable(symbol) => (api.nrn_symbol_push)(symbol.0),
             }

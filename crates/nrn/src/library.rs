@@ -253,7 +253,7 @@ impl Neuron {
             object_pop,
             structure_flags,
             symbols: SymbolCache::default(),
-            segment_names: Default::default(),
+            segment_names: crate::segment::SegmentNames::default(),
             execerror_messages: optional_symbol(&library, ffi::internal::EXECERROR_MESSAGES)
                 .cast::<c_int>(),
             kinds,
@@ -334,8 +334,8 @@ pub fn finalize_mpi() -> bool {
     // SAFETY: MPI_Initialized and MPI_Finalized may be called at any time, even before MPI_Init,
     // and each writes one int through a valid pointer.
     unsafe {
-        initialized(&mut started);
-        finalized(&mut ended);
+        initialized(&raw mut started);
+        finalized(&raw mut ended);
     }
     if started == 0 || ended != 0 {
         return false;
@@ -402,9 +402,7 @@ fn set_neuron_home(library: &Path, explicit: Option<&Path>) {
 fn optional_symbol(library: &libloading::Library, name: &[u8]) -> *mut c_void {
     // SAFETY: read as `*mut c_void` the symbol only yields its address, which is never
     // dereferenced here, so the symbol's real type does not matter.
-    unsafe { library.get::<*mut c_void>(name) }
-        .map(|symbol| *symbol)
-        .unwrap_or(std::ptr::null_mut())
+    unsafe { library.get::<*mut c_void>(name) }.map_or(std::ptr::null_mut(), |symbol| *symbol)
 }
 
 /// # Safety

@@ -3,6 +3,7 @@
 //! sources at once: each builds in a folder of its own and the first to finish publishes
 //! it with an atomic rename.
 
+use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -90,8 +91,7 @@ impl MechanismCompiler {
             std::process::id(),
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
-                .map(|elapsed| elapsed.as_nanos())
-                .unwrap_or(0)
+                .map_or(0, |elapsed| elapsed.as_nanos())
         ));
         let result = self
             .build_in(&building, &sources)
@@ -172,7 +172,7 @@ fn read_sources(mod_files: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>> {
         let name = file
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
-            .filter(|name| name.ends_with(".mod"))
+            .filter(|_| file.extension().is_some_and(|extension| extension == "mod"))
             .ok_or_else(|| {
                 NrnError::InvalidArgument(format!("{} is not a .mod file", file.display()))
             })?;
@@ -195,8 +195,10 @@ fn digest(sources: &[(String, Vec<u8>)]) -> String {
         .finalize()
         .iter()
         .take(12)
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+        .fold(String::new(), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
 }
 
 /// Moves a finished build into place; losing the race to another process is fine.
@@ -212,7 +214,7 @@ fn publish(building: &Path, target: &Path) -> Result<()> {
 fn find_library(folder: &Path) -> Option<PathBuf> {
     std::fs::read_dir(folder)
         .ok()?
-        .filter_map(|entry| entry.ok())
+        .filter_map(std::result::Result::ok)
         .map(|entry| entry.path().join("libnrnmech.so"))
         .find(|library| library.is_file())
 }

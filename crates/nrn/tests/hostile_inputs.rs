@@ -304,7 +304,7 @@ fn batches_build_many_objects_and_leave_nothing_behind_on_errors() {
             .as_number(),
         Some(1.0)
     );
-    let delays: Vec<f64> = (0..50).map(|index| 1.0 + index as f64).collect();
+    let delays: Vec<f64> = (0..50).map(|index| 1.0 + f64::from(index)).collect();
     assert_eq!(
         neuron.parameters(&stimuli, "interval").unwrap(),
         vec![10.0; 50]

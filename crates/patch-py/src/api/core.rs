@@ -11,10 +11,11 @@ use crate::objects::base::PythonHocObject;
 use crate::objects::classes::{class_name, is_located_point_process_name};
 use crate::objects::point_process::PointProcess;
 use crate::objects::protocol;
-use crate::objects::registry::{unwrap, wrap};
+use crate::objects::protocol::unwrap;
+use crate::objects::registry::wrap;
 use crate::objects::section::Section;
+use crate::objects::segment::Mechanism;
 use crate::objects::segment::Segment;
-use crate::objects::vector::record_pointer;
 
 /// The NEURON object behind `obj` (`obj.__neuron__()`), or `obj` itself.
 #[pyfunction]
@@ -26,17 +27,13 @@ pub fn transform<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
 /// membrane potential pointer), else `transform(obj)`.
 #[pyfunction]
 pub fn transform_netcon<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    let obj = patch_object(obj)?;
-    match obj.getattr_opt(pyo3::intern!(obj.py(), "__netcon__"))? {
-        Some(netcon) => netcon.call0(),
-        None => unwrap(&obj),
-    }
+    protocol::netcon_pointer(obj)
 }
 
 /// What `Vector.record` needs for `obj`: `obj.__record__()`, else `transform(obj)`.
 #[pyfunction]
 pub fn transform_record<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    record_pointer(&patch_object(obj)?)
+    protocol::record_pointer(&patch_object(obj)?)
 }
 
 /// The NEURON segment at `obj.__arc__(*args, **kwargs)` if `obj` has an arc (a section
@@ -48,11 +45,7 @@ pub fn transform_arc<'py>(
     args: &Bound<'py, PyTuple>,
     kwargs: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let obj = patch_object(obj)?;
-    match obj.getattr_opt(pyo3::intern!(obj.py(), "__arc__"))? {
-        Some(arc) => unwrap(&obj.call1((arc.call(args, kwargs)?,))?),
-        None => unwrap(&obj),
-    }
+    protocol::arc_segment(obj, args, kwargs)
 }
 
 /// Whether `obj` is (or wraps) a NEURON section.
@@ -113,11 +106,9 @@ pub fn is_density_mechanism(name_or_obj: &Bound<'_, PyAny>) -> PyResult<bool> {
         },
         Err(_) => name_or_obj.clone(),
     };
-    Ok(
-        object.is_instance_of::<crate::objects::segment::Mechanism>()
-            || object.is_instance(&mechanism)?
-            || object.is_instance(&density_mechanism)?,
-    )
+    Ok(object.is_instance_of::<Mechanism>()
+        || object.is_instance(&mechanism)?
+        || object.is_instance(&density_mechanism)?)
 }
 
 /// Raises `NotConnectableError` unless `obj` can take part in a connection.

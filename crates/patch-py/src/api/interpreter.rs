@@ -12,6 +12,9 @@ use pyo3::{PyTraverseError, PyVisit};
 use crate::api::run;
 use crate::neuron::attach::attach;
 use crate::neuron::capture::{capture_output, neuron_call, pass_on};
+use crate::neuron::errors::typed_neuron_error;
+use crate::neuron::errors::warn;
+use crate::neuron::errors::with_stray_error;
 use crate::neuron::errors::{PatchErr, PatchResult};
 use crate::neuron::exceptions::{ParallelConnectError, ParallelError};
 use crate::neuron::guards;
@@ -23,7 +26,10 @@ use crate::objects::classes::is_point_process_name;
 use crate::objects::collection::Collection;
 use crate::objects::netcon::wiring::{self, Settings};
 use crate::objects::point_process::PointProcessFactory;
-use crate::objects::registry::{unwrap, wrap};
+use crate::objects::protocol::is_nrn_scalar;
+use crate::objects::protocol::unwrap;
+use crate::objects::registry::wrap;
+use crate::objects::section::Section;
 use crate::objects::section_stack::accessed_section;
 use crate::objects::time::time_vector;
 use crate::objects::vecstim::new_vecstim;
@@ -122,10 +128,7 @@ impl PythonHocInterpreter {
     ) -> PatchResult<()> {
         let h = self.h(py)?;
         if h.hasattr(name)? {
-            Ok(crate::neuron::errors::with_stray_error(
-                py,
-                h.setattr(name, unwrap(value)?),
-            )?)
+            Ok(with_stray_error(py, h.setattr(name, unwrap(value)?))?)
         } else {
             Err(unknown_attribute("NEURON", &h, name).into())
         }
@@ -161,7 +164,7 @@ impl PythonHocInterpreter {
         args: &Bound<'py, PyTuple>,
         kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        crate::objects::section::Section::create(args.py(), args, kwargs)
+        Section::create(args.py(), args, kwargs)
     }
 
     /// Every section, as Patch sections (NEURON's `allsec()`). Sections you let go of are
@@ -200,7 +203,7 @@ impl PythonHocInterpreter {
         let h = self.h(py)?;
         let class = h.getattr("SectionRef")?;
         let reference = neuron_call(py, || class.call((), Some(&kwargs)))
-            .map_err(|error| crate::neuron::errors::typed_neuron_error(py, error, &class))?;
+            .map_err(|error| typed_neuron_error(py, error, &class))?;
         wrap(reference)
     }
 
@@ -224,7 +227,7 @@ impl PythonHocInterpreter {
     ) -> PyResult<Bound<'py, PyAny>> {
         let py = source.py();
         let target = target.unwrap_or_else(|| py.None().into_bound(py));
-        let neuron_spelling = crate::objects::protocol::is_nrn_scalar(source)?;
+        let neuron_spelling = is_nrn_scalar(source)?;
         let settings = Settings::new(py, args, threshold, delay, weight, neuron_spelling)?;
         wiring::connect(py, source, &target, settings, sec, attributes)
     }
@@ -314,7 +317,7 @@ impl PythonHocInterpreter {
                          the target: a receiver has no output flag, threshold, delay or \
                          weight there (nrn-patch 8 ignored them too). Pass weight= and delay="
                     );
-                    crate::neuron::errors::warn(py, &message)?;
+                    warn(py, &message)?;
                 }
                 Ok(gid::receive(
                     &context, gid, target, weight, delay, threshold, attributes,

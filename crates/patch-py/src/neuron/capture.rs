@@ -48,20 +48,20 @@ fn set_sys_stream(name: &std::ffi::CStr, stream: &Bound<'_, PyAny>) {
 fn restore_sys_stream(name: &std::ffi::CStr, saved: Option<Bound<'_, PyAny>>) {
     let pointer = saved
         .as_ref()
-        .map_or(std::ptr::null_mut(), |stream| stream.as_ptr());
+        .map_or(std::ptr::null_mut(), pyo3::Bound::as_ptr);
     // SAFETY: as in `set_sys_stream`; NULL removes the entry, which PySys_SetObject allows.
     unsafe { pyo3::ffi::PySys_SetObject(name.as_ptr(), pointer) };
 }
 
 /// Runs a call into NEURON's Python layer: NEURON's printed error report goes into the
 /// `HocError` it becomes; on success whatever NEURON printed is passed on to stdout.
-pub fn neuron_call<'py, T>(py: Python<'py>, body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+pub fn neuron_call<T>(py: Python<'_>, body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
     neuron_call_as::<HocError, _>(py, body)
 }
 
 /// [`neuron_call`], raising NEURON's errors as the `HocError` subclass `E`.
-pub fn neuron_call_as<'py, E: PyTypeInfo, T>(
-    py: Python<'py>,
+pub fn neuron_call_as<E: PyTypeInfo, T>(
+    py: Python<'_>,
     body: impl FnOnce() -> PyResult<T>,
 ) -> PyResult<T> {
     let (result, output) = capture_output(py, body)?;

@@ -200,8 +200,7 @@ pub fn with_stray_error<T>(py: Python<'_>, result: PyResult<T>) -> PyResult<T> {
 pub fn record_error(py: Python<'_>, target: &Bound<'_, PyAny>, error: PyErr) -> PyErr {
     let what = target
         .repr()
-        .map(|text| text.to_string())
-        .unwrap_or_else(|_| "the target".to_string());
+        .map_or_else(|_| "the target".to_string(), |text| text.to_string());
     let typed = hoc_exception::<HocRecordError>(py, error, "");
     if !typed.is_instance_of::<HocRecordError>(py) {
         return typed;

@@ -10,6 +10,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
 use crate::neuron::attach::attach;
+use crate::neuron::errors::typed_neuron_error;
 use crate::neuron::errors::PatchResult;
 use crate::neuron::types::{neuron_kind, neuron_types, NeuronKind};
 
@@ -160,6 +161,10 @@ pub fn live_section_pointer(
 
 /// `nrn.Section` objects are `{PyObject_HEAD; Section* sec_; ...}`: the pointer follows the
 /// header. Only read from objects of exactly that type.
+#[expect(
+    clippy::cast_ptr_alignment,
+    reason = "the pointer field follows the object header at its natural alignment"
+)]
 fn section_pointer(section: &Bound<'_, PyAny>) -> *mut nrn::ffi::Section {
     let header = std::mem::size_of::<pyo3::ffi::PyObject>();
     // SAFETY: only called on objects of exactly NEURON's `nrn.Section` type, whose basic size
@@ -206,7 +211,7 @@ fn public_section_handle(
     // A deleted section refuses with NEURON's ReferenceError: DeletedSectionError here.
     section
         .call_method0("push")
-        .map_err(|error| crate::neuron::errors::typed_neuron_error(section.py(), error, section))?;
+        .map_err(|error| typed_neuron_error(section.py(), error, section))?;
     let accessed = neuron.accessed_section();
     neuron.pop_section()?;
     Ok(accessed?)
@@ -231,6 +236,10 @@ pub fn check_parent_layout(child: NonNull<nrn::ffi::Section>, parent: NonNull<nr
 ///
 /// # Safety
 /// `section` must be a live NEURON section.
+#[expect(
+    clippy::option_option,
+    reason = "not checked yet and a root section are different answers"
+)]
 pub unsafe fn parent_pointer(
     section: NonNull<nrn::ffi::Section>,
 ) -> Option<Option<NonNull<nrn::ffi::Section>>> {
@@ -241,6 +250,10 @@ pub unsafe fn parent_pointer(
         .then(|| read_parent(section))
 }
 
+#[expect(
+    clippy::cast_ptr_alignment,
+    reason = "the parent pointer is a field of NEURON's Section at its natural alignment"
+)]
 fn read_parent(section: NonNull<nrn::ffi::Section>) -> Option<NonNull<nrn::ffi::Section>> {
     // SAFETY: a live section is at least as large as its first three fields.
     let parent = unsafe {

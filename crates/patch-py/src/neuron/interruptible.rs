@@ -14,6 +14,7 @@ use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
 
 use crate::neuron::capture::neuron_call;
+use crate::neuron::types::hoc_attribute;
 
 /// The wall time a piece aims at.
 const PIECE: Duration = Duration::from_millis(250);
@@ -81,7 +82,7 @@ fn agree(
 ) -> PyResult<(bool, Duration)> {
     let py = context.py();
     let mine = vec![f64::from(u8::from(interrupted)), took.as_secs_f64()];
-    let vector = crate::neuron::types::hoc_attribute(py, "Vector")?.call1((mine,))?;
+    let vector = hoc_attribute(py, "Vector")?.call1((mine,))?;
     // 2: the maximum.
     context.call_method1(pyo3::intern!(py, "allreduce"), (&vector, 2))?;
     let agreed: Vec<f64> = vector

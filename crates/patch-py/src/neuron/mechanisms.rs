@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use nrn::mechanisms::{default_cache_root, MechanismCompiler};
 use pyo3::prelude::*;
 
+use crate::neuron::attach::attach;
 use crate::neuron::capture::neuron_call;
 use crate::neuron::errors::PatchResult;
 use crate::neuron::types::neuron_types;
@@ -52,7 +53,7 @@ fn load_library(py: Python<'_>, library: &Path) -> PyResult<()> {
     let path = library.to_string_lossy().into_owned();
     neuron_call(py, || h.call_method1("nrn_load_dll", (path,)))?;
     // Names unknown so far may be the new mechanisms' (misses are remembered).
-    crate::neuron::attach::attach(py)?.forget_segment_names();
+    attach(py)?.forget_segment_names();
     loaded()
         .get_or_insert_with(HashSet::new)
         .insert(library.to_owned());

@@ -12,10 +12,19 @@ use pyo3::{PyTraverseError, PyVisit};
 use super::callable::HocCallable;
 use super::neuron_ref::NeuronRef;
 use super::references::References;
-use super::registry::{call_unwrapped, unwrap, wrap, wrap_result};
+use super::registry::{wrap, wrap_result};
+use crate::neuron::attach::attach;
+use crate::neuron::errors::typed_neuron_error;
+use crate::neuron::errors::with_stray_error;
 use crate::neuron::errors::PatchResult;
+use crate::neuron::guards::of_method;
 use crate::neuron::guards::Guard;
+use crate::neuron::hints::mechanism_variable_names;
+use crate::neuron::hints::membrane_names;
+use crate::neuron::hints::not_inserted;
+use crate::neuron::run_state::object_with_events_freed;
 use crate::neuron::types::{neuron_kind, NeuronKind};
+use crate::objects::protocol::{call_unwrapped, unwrap};
 use nrn::suggest::closest;
 
 /// The base of every Patch object: it holds a genuine NEURON object, forwards everything
@@ -86,7 +95,7 @@ impl PythonHocObject {
             super::registry::forget(std::mem::take(&mut self.registry_key));
         }
         if self.neuron.release() {
-            crate::neuron::run_state::object_with_events_freed();
+            object_with_events_freed();
         }
     }
 
@@ -138,7 +147,7 @@ impl PythonHocObject {
 
     /// The NEURON class of the object (`ExpSyn`), without making a Python object for it.
     pub fn neuron_class_name(&self, py: Python<'_>) -> PyResult<String> {
-        match self.neuron.with_neuron(|handle| handle.class_name()) {
+        match self.neuron.with_neuron(nrn::ObjectHandle::class_name) {
             Some(name) => Ok(name),
             None => super::classes::class_name(&self.neuron.get(py)?),
         }
@@ -203,7 +212,7 @@ impl PythonHocObject {
 /// `result` of an operation on `neuron`, with NEURON's exceptions for objects that lost
 /// their section typed.
 fn typed<T>(result: PyResult<T>, neuron: &Bound<'_, PyAny>) -> PyResult<T> {
-    result.map_err(|error| crate::neuron::errors::typed_neuron_error(neuron.py(), error, neuron))
+    result.map_err(|error| typed_neuron_error(neuron.py(), error, neuron))
 }
 
 /// A NEURON attribute as Patch hands it out; functions and methods run their `guard`
@@ -350,11 +359,8 @@ fn check_geometry(
         "nseg" => "a whole number from 1 to 32767",
         _ => return Ok(()),
     };
-    let kind = crate::neuron::types::neuron_kind(neuron)?;
-    if !matches!(
-        kind,
-        crate::neuron::types::NeuronKind::Section | crate::neuron::types::NeuronKind::Segment
-    ) {
+    let kind = neuron_kind(neuron)?;
+    if !matches!(kind, NeuronKind::Section | NeuronKind::Segment) {
         return Ok(());
     }
     let Ok(number) = value.extract::<f64>() else {
@@ -385,7 +391,7 @@ pub fn set_on_neuron(
 ) -> PyResult<bool> {
     let py = neuron.py();
     check_geometry(neuron, name, value)?;
-    match crate::neuron::errors::with_stray_error(py, neuron.setattr(name, unwrap(value)?)) {
+    match with_stray_error(py, neuron.setattr(name, unwrap(value)?)) {
         Ok(()) => Ok(true),
         // NEURON answers unknown names with AttributeError or LookupError.
         Err(error)
@@ -394,7 +400,7 @@ pub fn set_on_neuron(
         {
             Ok(false)
         }
-        Err(error) => Err(crate::neuron::errors::typed_neuron_error(py, error, neuron)),
+        Err(error) => Err(typed_neuron_error(py, error, neuron)),
     }
 }
 
@@ -479,14 +485,11 @@ impl PythonHocObject {
             }
             Some(value) => patch_attribute(value, || {
                 let class = neuron.get_type().name()?;
-                Ok(crate::neuron::guards::of_method(
-                    class.to_str()?,
-                    name.to_str()?,
-                ))
+                Ok(of_method(class.to_str()?, name.to_str()?))
             }),
             None => {
-                let core = crate::neuron::attach::attach(py)?;
-                match crate::neuron::hints::not_inserted(core, &neuron, text)? {
+                let core = attach(py)?;
+                match not_inserted(core, &neuron, text)? {
                     Some(error) => Err(error),
                     None => Err(unknown_attribute(&neuron.str()?.to_string(), &neuron, name)),
                 }
@@ -524,11 +527,7 @@ impl PythonHocObject {
         if set_on_neuron(&neuron, name, value)? {
             return Ok(());
         }
-        if let Some(error) = crate::neuron::hints::not_inserted(
-            crate::neuron::attach::attach(py)?,
-            &neuron,
-            name.to_str()?,
-        )? {
+        if let Some(error) = not_inserted(attach(py)?, &neuron, name.to_str()?)? {
             return Err(error);
         }
         if !is_patch_class(&class)? {
@@ -669,10 +668,7 @@ impl PythonHocObject {
 
     fn __setitem__(&self, key: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let neuron = self.neuron_object(key.py())?;
-        crate::neuron::errors::with_stray_error(
-            key.py(),
-            neuron.set_item(unwrap(key)?, unwrap(value)?),
-        )
+        with_stray_error(key.py(), neuron.set_item(unwrap(key)?, unwrap(value)?))
     }
 
     fn __contains__(&self, item: &Bound<'_, PyAny>) -> PyResult<bool> {
@@ -822,10 +818,7 @@ fn typo_of_attribute(
     }
     let mut names: Vec<String> = typed(neuron.dir(), neuron)?.extract()?;
     names.extend(settable_attributes(class)?);
-    names.extend(crate::neuron::hints::mechanism_variable_names(
-        crate::neuron::attach::attach(neuron.py())?,
-        neuron,
-    )?);
+    names.extend(mechanism_variable_names(attach(neuron.py())?, neuron)?);
     let suggestions = nrn::suggest::typo_of(typo, names.iter().map(String::as_str));
     if suggestions.is_empty() {
         return Ok(None);
@@ -848,8 +841,8 @@ pub fn unknown_attribute(
         .dir()
         .and_then(|names| names.extract())
         .unwrap_or_default();
-    if let Ok(core) = crate::neuron::attach::attach(owner.py()) {
-        names.extend(crate::neuron::hints::membrane_names(core, owner).unwrap_or_default());
+    if let Ok(core) = attach(owner.py()) {
+        names.extend(membrane_names(core, owner).unwrap_or_default());
     }
     let typo = name.to_string();
     let suggestions = closest(&typo, names.iter().map(String::as_str));

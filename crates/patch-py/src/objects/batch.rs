@@ -8,12 +8,13 @@ use pyo3::types::{PyList, PyTuple};
 use rustc_hash::FxHashMap;
 
 use super::collection::{Collection, BULK_CHUNK};
-use super::registry::unwrap;
 use crate::neuron::attach::attach;
+use crate::neuron::errors::typed_neuron_error;
 use crate::neuron::errors::PatchResult;
 use crate::neuron::exceptions::HocConnectError;
 use crate::neuron::types::{neuron_kind, NeuronKind};
 use crate::objects::netcon::{DEFAULT_DELAY, DEFAULT_THRESHOLD, DEFAULT_WEIGHT};
+use crate::objects::protocol::unwrap;
 use crate::objects::protocol::{object_handle, section_handle};
 
 /// [`per_item`] of `value`, or `default` for every item when no value was given.
@@ -190,7 +191,7 @@ impl Batch {
             return self.location(source);
         }
         // A segment of a section deleted through neuron.h answers with a ReferenceError.
-        let typed = |error| crate::neuron::errors::typed_neuron_error(source.py(), error, &neuron);
+        let typed = |error| typed_neuron_error(source.py(), error, &neuron);
         let x: f64 = neuron.getattr("x").map_err(typed)?.extract()?;
         let section = neuron.getattr("sec").map_err(typed)?;
         let (section, x) = super::netcon::wiring::watched_place(&section, x)?;

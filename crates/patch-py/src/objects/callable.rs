@@ -4,8 +4,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
-use super::registry::call_unwrapped;
 use crate::neuron::guards::{self, Guard};
+use crate::objects::protocol::call_unwrapped;
 
 // A NEURON function or method as Patch hands it out: Patch objects passed to it are
 // unwrapped, and NEURON objects it returns come back as Patch objects. (No doc comment:

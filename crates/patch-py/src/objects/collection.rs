@@ -10,6 +10,7 @@ use super::base::PythonHocObject;
 use super::batch::{per_item, per_item_or};
 use crate::neuron::attach::attach;
 use crate::neuron::errors::PatchResult;
+use crate::neuron::run_state::object_with_events_freed;
 
 /// Objects per call into NEURON in bulk calls: NEURON makes each right after Patch checked
 /// (or made) what it needs, while that is still in the cache.
@@ -34,7 +35,7 @@ impl Drop for Handles {
             freed |= handle.release();
         }
         if freed {
-            crate::neuron::run_state::object_with_events_freed();
+            object_with_events_freed();
         }
     }
 }

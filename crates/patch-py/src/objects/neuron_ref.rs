@@ -11,6 +11,8 @@ use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::neuron::handles::check_section_alive;
+use crate::neuron::handles::python_object;
 use nrn::{Neuron, ObjectHandle};
 use pyo3::exceptions::PyReferenceError;
 use pyo3::prelude::*;
@@ -39,7 +41,7 @@ impl Recipe {
         match self {
             Recipe::Segment { section, x } => {
                 let section = section.bind(py);
-                crate::neuron::handles::check_section_alive(section)?;
+                check_section_alive(section)?;
                 section.call1((*x,))
             }
             // Asked of NEURON's object of `of`: Patch's would answer with a Patch object.
@@ -109,7 +111,7 @@ impl NeuronRef {
             }
             Held::Neuron(object) => {
                 let handle = ManuallyDrop::new(owned_handle(object));
-                crate::neuron::handles::python_object(py, &handle)?
+                python_object(py, &handle)?
             }
             // SAFETY: the box is ours until the word changes, and the GIL is held.
             Held::Recipe(recipe) => unsafe { recipe.as_ref() }.make(py)?,

@@ -9,11 +9,15 @@ use pyo3::{PyTraverseError, PyVisit};
 use super::base::PythonHocObject;
 use super::batch::{given, Batch};
 use super::collection::{apply_parameters, Collection};
-use super::registry::{unwrap, unwrap_args, wrap};
+use super::registry::wrap;
 use super::section::keep_new_process;
+use crate::neuron::attach::attach;
 use crate::neuron::capture::neuron_call;
 use crate::neuron::errors::PatchResult;
 use crate::neuron::types::{has_type, neuron_types};
+use crate::objects::protocol::section_handle;
+use crate::objects::protocol::{unwrap, unwrap_args};
+use crate::objects::section_stack::accessed_section;
 
 /// `stimulate`'s connection, as in nrn-patch: strong enough to drive a synapse, at once.
 pub const STIMULUS_WEIGHT: f64 = 0.04;
@@ -63,10 +67,10 @@ impl PointProcess {
     /// The names of the process's range variables (parameters, assigned variables and
     /// states, such as `tau`, `e`, `g`, `i` of an ExpSyn), in alphabetical order.
     #[getter]
-    fn parameters<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+    fn parameters(slf: PyRef<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
+        static BY_CLASS: pyo3::sync::PyOnceLock<Py<PyDict>> = pyo3::sync::PyOnceLock::new();
         let py = slf.py();
         let class = slf.as_super().neuron_class_name(py)?;
-        static BY_CLASS: pyo3::sync::PyOnceLock<Py<PyDict>> = pyo3::sync::PyOnceLock::new();
         let known = BY_CLASS
             .get_or_init(py, || PyDict::new(py).unbind())
             .bind(py);
@@ -111,7 +115,7 @@ impl PointProcess {
     }
 
     /// Recording a point process records its current.
-    fn __record__<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+    fn __record__(slf: PyRef<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
         let py = slf.py();
         slf.as_super()
             .neuron_object(py)?
@@ -154,7 +158,7 @@ impl PointProcess {
 
     /// The segment it sits on, or None (artificial cells and unplaced processes).
     #[getter]
-    fn segment<'py>(slf: PyRef<'py, Self>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    fn segment(slf: PyRef<'_, Self>) -> PyResult<Option<Bound<'_, PyAny>>> {
         let py = slf.py();
         let neuron = slf.as_super().neuron_object(py)?;
         match neuron.getattr_opt(pyo3::intern!(py, "get_segment"))? {
@@ -199,7 +203,7 @@ pub fn new_point_process<'py>(
     target: &Bound<'py, PyAny>,
     args: Option<&Bound<'py, PyTuple>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    if args.is_none_or(|args| args.is_empty()) {
+    if args.is_none_or(pyo3::types::PyTupleMethods::is_empty) {
         return Ok(new_point_process_directly(py, class, target)?);
     }
     let mut call_args = Vec::new();
@@ -229,7 +233,7 @@ fn new_point_process_directly<'py>(
     class: &str,
     target: &Bound<'py, PyAny>,
 ) -> PatchResult<Bound<'py, PyAny>> {
-    let neuron = crate::neuron::attach::attach(py)?;
+    let neuron = attach(py)?;
     let (handle, section) = if target.is_none() {
         let mut made = neuron.new_artificial_cells(class, 1)?;
         (made.pop(), None)
@@ -245,11 +249,7 @@ fn new_point_process_directly<'py>(
                 let segment = located_segment(target)?;
                 let section = wrap(segment.getattr(pyo3::intern!(py, "sec"))?)?;
                 let x: f64 = segment.getattr(pyo3::intern!(py, "x"))?.extract()?;
-                (
-                    crate::objects::protocol::section_handle(&section)?,
-                    x,
-                    section,
-                )
+                (section_handle(&section)?, x, section)
             }
         };
         let mut made = neuron.new_point_processes(class, &[(&handle, x)])?;
@@ -345,8 +345,8 @@ impl PointProcessFactory {
         py: Python<'py>,
         targets: &Bound<'py, PyAny>,
         parameters: Option<&Bound<'py, PyDict>>,
-    ) -> crate::neuron::errors::PatchResult<Bound<'py, Collection>> {
-        let neuron = crate::neuron::attach::attach(py)?;
+    ) -> PatchResult<Bound<'py, Collection>> {
+        let neuron = attach(py)?;
         let handles = match targets.extract::<i64>() {
             Ok(count) => {
                 let count = usize::try_from(count).map_err(|_| {
@@ -363,7 +363,7 @@ impl PointProcessFactory {
                 let places = targets
                     .try_iter()?
                     .map(|target| batch.location(&target?))
-                    .collect::<crate::neuron::errors::PatchResult<Vec<_>>>()?;
+                    .collect::<PatchResult<Vec<_>>>()?;
                 let borrowed: Vec<(&nrn::SectionHandle, f64)> = places
                     .iter()
                     .map(|(section, x)| (batch.section(*section), *x))
@@ -440,9 +440,7 @@ fn placement<'py>(
         }
         (Some(target), None) if x.is_none() => return Ok(target),
         (Some(target), None) | (None, Some(target)) => target,
-        (None, None) if default_to_accessed || x.is_some() => {
-            crate::objects::section_stack::accessed_section(py)?
-        }
+        (None, None) if default_to_accessed || x.is_some() => accessed_section(py)?,
         (None, None) => return Ok(py.None().into_bound(py)),
     };
     unwrap(&section)?.call1((x.unwrap_or(0.5),))

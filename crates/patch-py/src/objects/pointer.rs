@@ -44,7 +44,7 @@ impl Pointer {
 impl Pointer {
     /// The Patch object this points into (a segment, section or point process).
     #[getter]
-    fn owner<'py>(slf: PyRef<'py, Self>) -> Option<Bound<'py, PyAny>> {
+    fn owner(slf: PyRef<'_, Self>) -> Option<Bound<'_, PyAny>> {
         slf.as_super().first_reference(slf.py())
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::{LazyLock, Mutex};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::PyList;
 use rustc_hash::FxHashMap;
 
 use super::base::PythonHocObject;
@@ -12,8 +12,7 @@ use super::classes::{class_for, wrapper_class};
 use super::netcon::NetCon;
 use super::point_process::{NetStim, PointProcess};
 use super::segment::Segment;
-use crate::neuron::capture::neuron_call;
-use crate::neuron::types::has_type;
+use crate::neuron::handles::python_object;
 use crate::neuron::types::{neuron_kind, NeuronKind};
 
 /// Live wrappers by the hash of their NEURON object (NEURON hashes objects and sections by
@@ -33,7 +32,7 @@ pub fn forget(key: isize) {
 
 /// The Patch wrapper of `object`: the existing one if the user holds one, else a new
 /// one. Values that are not NEURON objects come back unchanged.
-pub fn wrap<'py>(object: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+pub fn wrap(object: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyAny>> {
     if object.is_instance_of::<PythonHocObject>() {
         return Ok(object);
     }
@@ -58,7 +57,7 @@ pub fn wrap_handle<'py>(
     }
 }
 
-fn wrap_registered<'py>(object: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+fn wrap_registered(object: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyAny>> {
     let py = object.py();
     let key = object.hash()?;
     if let Some(existing) = lookup(py, key)? {
@@ -127,7 +126,7 @@ fn wrap_new_handle<'py>(
     } else if class.is(py.get_type::<NetCon>()) {
         Bound::new(py, NetCon::of_handle(handle))?.into_any()
     } else {
-        class.call1((crate::neuron::handles::python_object(py, &handle)?,))?
+        class.call1((python_object(py, &handle)?,))?
     };
     remember(py, key, &wrapper)?;
     Ok(wrapper)
@@ -141,93 +140,6 @@ pub fn remember(py: Python<'_>, key: isize, wrapper: &Bound<'_, PyAny>) -> PyRes
         registry().insert(key, wrapper.as_ptr() as usize);
     }
     Ok(())
-}
-
-/// `obj.__neuron__()` for anything that has it (Patch wrappers and user classes alike).
-pub fn unwrap<'py>(object: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    let py = object.py();
-    if let Ok(wrapper) = object.cast::<PythonHocObject>() {
-        return wrapper.borrow().neuron_object(py);
-    }
-    // Numbers, strings and None are the usual arguments: nothing to ask them.
-    if object.is_none()
-        || object.is_instance_of::<pyo3::types::PyFloat>()
-        || object.is_instance_of::<pyo3::types::PyInt>()
-        || object.is_instance_of::<pyo3::types::PyString>()
-    {
-        return Ok(object.clone());
-    }
-    // NEURON's own objects are what they are (and asking them costs a symbol search).
-    let types = crate::neuron::types::neuron_types(py)?;
-    if has_type(object, types.hoc_object.bind(py))
-        || has_type(object, types.section.bind(py))
-        || has_type(object, types.segment.bind(py))
-    {
-        return Ok(object.clone());
-    }
-    match object.getattr_opt(pyo3::intern!(py, "__neuron__"))? {
-        Some(method) => method.call0(),
-        None => Ok(object.clone()),
-    }
-}
-
-pub fn unwrap_args<'py>(args: &Bound<'py, PyTuple>) -> PyResult<Bound<'py, PyTuple>> {
-    let unwrapped = args
-        .iter()
-        .map(|arg| unwrap_argument(&arg))
-        .collect::<PyResult<Vec<_>>>()?;
-    PyTuple::new(args.py(), unwrapped)
-}
-
-/// An argument for NEURON: unwrapped, and a list or tuple with Patch objects in it
-/// (`SectionList([section])`) as one of NEURON objects. Lists of numbers are passed on
-/// as they are, without a copy.
-fn unwrap_argument<'py>(arg: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    let items = if let Ok(list) = arg.cast::<PyList>() {
-        list.as_sequence().clone()
-    } else if let Ok(tuple) = arg.cast::<PyTuple>() {
-        tuple.as_sequence().clone()
-    } else {
-        return unwrap(arg);
-    };
-    let holds_wrapper = items
-        .try_iter()?
-        .any(|item| item.is_ok_and(|item| item.is_instance_of::<PythonHocObject>()));
-    if !holds_wrapper {
-        return Ok(arg.clone());
-    }
-    let unwrapped = items
-        .try_iter()?
-        .map(|item| unwrap(&item?))
-        .collect::<PyResult<Vec<_>>>()?;
-    Ok(PyList::new(arg.py(), unwrapped)?.into_any())
-}
-
-pub fn unwrap_kwargs<'py>(
-    kwargs: Option<&Bound<'py, PyDict>>,
-) -> PyResult<Option<Bound<'py, PyDict>>> {
-    let Some(kwargs) = kwargs else {
-        return Ok(None);
-    };
-    let unwrapped = PyDict::new(kwargs.py());
-    for (key, value) in kwargs {
-        unwrapped.set_item(key, unwrap_argument(&value)?)?;
-    }
-    Ok(Some(unwrapped))
-}
-
-/// Calls a NEURON callable with Patch objects unwrapped and wraps what it returns; NEURON's
-/// exceptions for objects that lost their section come back typed.
-pub fn call_unwrapped<'py>(
-    callable: &Bound<'py, PyAny>,
-    args: &Bound<'py, PyTuple>,
-    kwargs: Option<&Bound<'py, PyDict>>,
-) -> PyResult<Bound<'py, PyAny>> {
-    let py = callable.py();
-    let (args, kwargs) = (unwrap_args(args)?, unwrap_kwargs(kwargs)?);
-    let result = neuron_call(py, || callable.call(args, kwargs.as_ref()))
-        .map_err(|error| crate::neuron::errors::typed_neuron_error(py, error, callable))?;
-    wrap_result(result)
 }
 
 /// Like [`wrap`], and lists (`wholetree()`, `children()`) item by item.

@@ -11,12 +11,25 @@ use pyo3::{PyTraverseError, PyVisit};
 use super::base::{class_attribute, generic_attribute, PythonHocObject};
 use super::clamp_arguments::{check_amplitude_order, check_position, either};
 use super::netcon::wiring::{self, Settings};
-use super::registry::{call_unwrapped, unwrap, unwrap_args, unwrap_kwargs, wrap};
+use super::registry::wrap;
 use super::section_stack;
 use super::segment::Segment;
+use crate::neuron::attach::attach;
 use crate::neuron::capture::neuron_call;
+use crate::neuron::errors::typed_neuron_error;
+use crate::neuron::errors::warn;
 use crate::neuron::exceptions::HocConnectError;
+use crate::neuron::handles::check_parent_layout;
+use crate::neuron::handles::check_section_alive;
+use crate::neuron::handles::live_section_pointer;
+use crate::neuron::handles::parent_pointer;
+use crate::neuron::hints::not_a_mechanism;
+use crate::neuron::types::neuron_kind;
+use crate::neuron::types::NeuronKind;
 use crate::neuron::types::{has_type, neuron_types};
+use crate::objects::protocol::{call_unwrapped, unwrap, unwrap_args, unwrap_kwargs};
+use crate::objects::segment::neuron;
+use crate::objects::time::time_vector;
 
 /// A NEURON section with Patch's sugar. Sections connected to each other, and the
 /// segments, clamps, synapses and recordings made on them, keep each other alive.
@@ -28,7 +41,7 @@ pub struct Section {
 /// The NEURON section, refused with `DeletedSectionError` once NEURON deleted it.
 fn neuron_section<'py>(slf: &Bound<'py, Section>) -> PyResult<Bound<'py, PyAny>> {
     let section = slf.borrow().as_super().neuron_object(slf.py())?;
-    crate::neuron::handles::check_section_alive(&section)?;
+    check_section_alive(&section)?;
     Ok(section)
 }
 
@@ -56,16 +69,16 @@ impl Section {
     /// `insert("hh")`: through the Rust core for a density mechanism; other names are
     /// refused with what they are, or the closest mechanisms.
     fn insert_named(slf: &Bound<'_, Self>, name: &str) -> PyResult<()> {
-        let neuron = crate::neuron::attach::attach(slf.py())?;
+        let neuron = attach(slf.py())?;
         let section = neuron_section(slf)?;
         if neuron.kind_of(name) != Some(nrn::SymbolKind::Mechanism) {
             // KSChan channels become mechanisms when first inserted: NEURON knows best.
             return match section.call_method1(pyo3::intern!(slf.py(), "insert"), (name,)) {
                 Ok(_) => Ok(()),
-                Err(_) => Err(crate::neuron::hints::not_a_mechanism(neuron, name)),
+                Err(_) => Err(not_a_mechanism(neuron, name)),
             };
         }
-        if let Some(pointer) = crate::neuron::handles::live_section_pointer(&section)? {
+        if let Some(pointer) = live_section_pointer(&section)? {
             // SAFETY: `section` holds NEURON's section for the call.
             let inserted = neuron.quietly(|neuron| unsafe { neuron.insert_into(pointer, name) });
             if inserted.is_ok() {
@@ -80,15 +93,12 @@ impl Section {
     /// NEURON's Python yet; whether it did (if not, NEURON's Python does it, or says what is
     /// wrong).
     fn connect_directly(child: &Bound<'_, Self>, target: &Bound<'_, PyAny>) -> PyResult<bool> {
-        let (Some(neuron), Some((parent, parent_section))) = (
-            crate::objects::segment::neuron(),
-            super::segment::segment_place(target)?,
-        ) else {
+        let (Some(neuron), Some((parent, parent_section))) =
+            (neuron(), super::segment::segment_place(target)?)
+        else {
             return Ok(false);
         };
-        let Some(child_pointer) =
-            crate::neuron::handles::live_section_pointer(&neuron_section(child)?)?
-        else {
+        let Some(child_pointer) = live_section_pointer(&neuron_section(child)?)? else {
             return Ok(false);
         };
         // SAFETY: the wrappers hold both sections' NEURON objects for the call.
@@ -99,7 +109,7 @@ impl Section {
                 })
                 .is_ok();
         if connected {
-            crate::neuron::handles::check_parent_layout(child_pointer, parent.section);
+            check_parent_layout(child_pointer, parent.section);
             keep_each_other(child.as_any(), &parent_section)?;
         }
         Ok(connected)
@@ -139,9 +149,9 @@ fn section_of<'py>(target: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyA
         return Ok(Some(neuron_section(section)?));
     }
     let raw = unwrap(target)?;
-    Ok(match crate::neuron::types::neuron_kind(&raw)? {
-        crate::neuron::types::NeuronKind::Section => Some(raw),
-        crate::neuron::types::NeuronKind::Segment => Some(raw.getattr(pyo3::intern!(py, "sec"))?),
+    Ok(match neuron_kind(&raw)? {
+        NeuronKind::Section => Some(raw),
+        NeuronKind::Segment => Some(raw.getattr(pyo3::intern!(py, "sec"))?),
         _ => None,
     })
 }
@@ -174,7 +184,7 @@ fn warn_of_loop(child: &Bound<'_, PyAny>, parent: &Bound<'_, PyAny>) -> PyResult
                 .rev()
                 .map(|section| Ok(section.call_method0(pyo3::intern!(py, "name"))?.to_string()))
                 .collect::<PyResult<Vec<_>>>()?;
-            return crate::neuron::errors::warn(
+            return warn(
                 py,
                 &format!(
                     "connecting {child} to {parent} closes a loop ({} -> {child}): NEURON \
@@ -199,8 +209,7 @@ fn warn_of_loop(child: &Bound<'_, PyAny>, parent: &Bound<'_, PyAny>) -> PyResult
 /// Whether NEURON's sections say at once that `parent` does not descend from `child`
 /// (a walk over pointers, without NEURON's Python); false when they cannot tell.
 fn closes_no_loop(child: &Bound<'_, PyAny>, parent: &Bound<'_, PyAny>) -> PyResult<bool> {
-    let pointers = crate::neuron::handles::live_section_pointer(child)?
-        .zip(crate::neuron::handles::live_section_pointer(parent)?);
+    let pointers = live_section_pointer(child)?.zip(live_section_pointer(parent)?);
     Ok(pointers.is_some_and(|(child, parent)| no_loop_between(child, parent)))
 }
 
@@ -213,7 +222,7 @@ fn no_loop_between(child: NonNull<nrn::ffi::Section>, parent: NonNull<nrn::ffi::
         }
         // SAFETY: `current` is the parent section or one of its ancestors: live sections
         // (NEURON unlinks the children of a section it deletes).
-        match unsafe { crate::neuron::handles::parent_pointer(current) } {
+        match unsafe { parent_pointer(current) } {
             Some(Some(above)) => current = above,
             Some(None) => return true,
             None => return false,
@@ -381,7 +390,7 @@ impl Section {
         let connect = neuron_section(slf)?.getattr(pyo3::intern!(py, "connect"))?;
         let (all, kwargs) = (PyTuple::new(py, all)?, unwrap_kwargs(kwargs)?);
         neuron_call(py, || connect.call(all, kwargs.as_ref()))
-            .map_err(|error| crate::neuron::errors::typed_neuron_error(py, error, &connect))?;
+            .map_err(|error| typed_neuron_error(py, error, &connect))?;
         let other = wrap(unwrap(target)?)?;
         let other = match other.getattr_opt(pyo3::intern!(py, "section"))? {
             Some(section) if !section.is_none() => section,
@@ -390,10 +399,10 @@ impl Section {
         keep_each_other(slf.as_any(), &other)?;
         if let (Some(parent), true) = (parent, args.is_empty() && kwargs.is_none()) {
             // A connection NEURON just made checks Patch's read of parents (once).
-            let pointers = crate::neuron::handles::live_section_pointer(&neuron_section(slf)?)?
-                .zip(crate::neuron::handles::live_section_pointer(&parent)?);
+            let pointers =
+                live_section_pointer(&neuron_section(slf)?)?.zip(live_section_pointer(&parent)?);
             if let Some((child, parent)) = pointers {
-                crate::neuron::handles::check_parent_layout(child, parent);
+                check_parent_layout(child, parent);
             }
         }
         Ok(slf.clone())
@@ -612,7 +621,7 @@ impl Section {
     fn recorded<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let numpy = py.import("numpy")?;
         let recorded = PyDict::new(py);
-        let time = crate::objects::time::time_vector(py)?;
+        let time = time_vector(py)?;
         recorded.set_item("time", numpy.call_method1("array", (unwrap(&time)?,))?)?;
         let recordings = self.recordings.as_ref().map(|made| made.bind(py));
         for (x, vector) in recordings.into_iter().flatten() {

@@ -3,7 +3,8 @@
 use pyo3::prelude::*;
 
 use super::base::PythonHocObject;
-use super::registry::{unwrap, wrap};
+use super::registry::wrap;
+use crate::objects::protocol::unwrap;
 
 /// NEURON's SectionRef, handing out Patch sections.
 #[pyclass(module = "patch.objects", extends = PythonHocObject, subclass)]

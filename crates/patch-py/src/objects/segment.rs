@@ -13,6 +13,8 @@ use nrn::{Neuron, SegmentName};
 use super::base::{class_attribute, generic_attribute, PythonHocObject};
 use super::neuron_ref::Recipe;
 use super::registry::wrap;
+use crate::neuron::handles::live_section_pointer;
+use crate::objects::protocol::unwrap;
 
 /// Where a segment is: NEURON's section (valid while the segment lives) and `x`.
 #[derive(Clone, Copy)]
@@ -68,7 +70,7 @@ impl Segment {
         let py = slf.py();
         let found = slf.as_super().borrow().with_recipe(|recipe| match recipe {
             Recipe::Segment { section, x } => Some(
-                crate::neuron::handles::live_section_pointer(section.bind(py))
+                live_section_pointer(section.bind(py))
                     .map(|pointer| pointer.map(|section| Place { section, x: *x })),
             ),
             Recipe::Attribute { .. } => None,
@@ -109,7 +111,7 @@ fn plain_number(value: &Bound<'_, PyAny>) -> Option<f64> {
 impl Segment {
     #[new]
     fn py_new(neuron: Bound<'_, PyAny>) -> PyResult<PyClassInitializer<Segment>> {
-        Segment::initializer(super::registry::unwrap(&neuron)?)
+        Segment::initializer(unwrap(&neuron)?)
     }
 
     /// Patch's own attributes first; then range variables and mechanisms through the Rust
@@ -193,7 +195,7 @@ impl Segment {
     }
 
     /// A segment used as a NetCon source means its membrane potential.
-    fn __netcon__<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+    fn __netcon__(slf: PyRef<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
         let py = slf.py();
         slf.as_super()
             .neuron_object(py)?
@@ -201,7 +203,7 @@ impl Segment {
     }
 
     /// Recording a segment records its membrane potential.
-    fn __record__<'py>(slf: PyRef<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+    fn __record__(slf: PyRef<'_, Self>) -> PyResult<Bound<'_, PyAny>> {
         Segment::__netcon__(slf)
     }
 
@@ -305,7 +307,7 @@ impl Mechanism {
             }
         }
         let neuron = slf.as_super().borrow().neuron_object(slf.py())?;
-        match neuron.setattr(name, super::registry::unwrap(value)?) {
+        match neuron.setattr(name, unwrap(value)?) {
             Err(error) if error.is_instance_of::<pyo3::exceptions::PyAttributeError>(slf.py()) => {
                 let mechanism = neuron.str()?.to_string();
                 Err(super::base::unknown_attribute(&mechanism, &neuron, name))

@@ -7,8 +7,10 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 
+use crate::neuron::run_state::initialised;
 use crate::neuron::types::neuron_types;
-use crate::objects::registry::{unwrap, wrap};
+use crate::objects::protocol::unwrap;
+use crate::objects::registry::wrap;
 
 struct Time {
     vector: Py<PyAny>,
@@ -38,7 +40,7 @@ pub fn time_vector(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 /// Also marks the start of a fresh simulation (see `run_state`).
 #[pyfunction]
 fn start_recording_time(py: Python<'_>) -> PyResult<()> {
-    crate::neuron::run_state::initialised();
+    initialised();
     let Some(time) = TIME.get(py) else {
         return Ok(());
     };

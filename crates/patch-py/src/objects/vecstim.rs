@@ -4,10 +4,11 @@ use pyo3::prelude::*;
 use pyo3::{PyTraverseError, PyVisit};
 
 use super::point_process::PointProcess;
-use super::registry::{unwrap, wrap};
+use super::registry::wrap;
 use crate::neuron::capture::neuron_call;
 use crate::neuron::mechanisms::ensure_patch_mechanisms;
 use crate::neuron::types::neuron_types;
+use crate::objects::protocol::unwrap;
 
 /// An artificial cell that fires at the times in a Vector (`pattern`, in ms).
 #[pyclass(module = "patch.objects", extends = PointProcess, subclass)]
@@ -98,10 +99,9 @@ impl VecStim {
 fn check_spike_times(times: &[f64]) -> PyResult<()> {
     let problem = if let Some(bad) = times.iter().find(|time| !time.is_finite() || **time < 0.0) {
         format!("spike times are finite numbers of ms from 0, got {bad}")
-    } else if let Some(pair) = times.windows(2).find(|pair| pair[1] < pair[0]) {
+    } else if let Some(&[earlier, later]) = times.windows(2).find(|pair| pair[1] < pair[0]) {
         format!(
-            "spike times must be in ascending order, got {} after {}: sort them first",
-            pair[1], pair[0]
+            "spike times must be in ascending order, got {later} after {earlier}: sort them first"
         )
     } else {
         return Ok(());

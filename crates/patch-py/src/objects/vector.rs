@@ -4,45 +4,15 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use super::base::PythonHocObject;
-use super::registry::{unwrap, unwrap_args, unwrap_kwargs};
+use crate::neuron::capture::neuron_call_as;
 use crate::neuron::errors::record_error;
 use crate::neuron::exceptions::HocRecordError;
-use crate::neuron::types::has_type;
+use crate::neuron::run_state::recording_made;
+use crate::objects::protocol::{record_pointer, unwrap, unwrap_args, unwrap_kwargs};
 
 /// A NEURON Vector that records whatever Patch can point at.
 #[pyclass(module = "patch.objects", extends = PythonHocObject, subclass)]
 pub struct Vector {}
-
-/// What recording `target` means: its `__record__` pointer (a section or segment records
-/// `v`, a point process its current), else the target itself.
-pub fn record_pointer<'py>(target: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    neuron_pointer(target)
-        .map_err(|error| crate::neuron::errors::typed_neuron_error(target.py(), error, target))
-}
-
-fn neuron_pointer<'py>(target: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    // Pointers, the usual target, point already (no `__record__` looked for in vain).
-    if target.is_instance_of::<super::pointer::Pointer>()
-        || crate::neuron::types::neuron_kind(target)? == crate::neuron::types::NeuronKind::Pointer
-    {
-        return unwrap(target);
-    }
-    match target.getattr_opt(pyo3::intern!(target.py(), "__record__"))? {
-        Some(record) => record.call0(),
-        None => {
-            let target = unwrap(target)?;
-            let py = target.py();
-            let types = crate::neuron::types::neuron_types(py)?;
-            if has_type(&target, types.section.bind(py)) {
-                return target.call1((0.5,))?.getattr("_ref_v");
-            }
-            if has_type(&target, types.segment.bind(py)) {
-                return target.getattr("_ref_v");
-            }
-            Ok(target)
-        }
-    }
-}
 
 #[pymethods]
 impl Vector {
@@ -81,11 +51,11 @@ impl Vector {
         let neuron = slf.borrow().as_super().neuron_object(py)?;
         let kwargs = unwrap_kwargs(kwargs)?;
         let call_args = PyTuple::new(py, call_args)?;
-        crate::neuron::capture::neuron_call_as::<HocRecordError, _>(py, || {
+        neuron_call_as::<HocRecordError, _>(py, || {
             neuron.call_method(pyo3::intern!(py, "record"), call_args, kwargs.as_ref())
         })
         .map_err(|error| record_error(py, target, error))?;
-        crate::neuron::run_state::recording_made();
+        recording_made();
         slf.borrow_mut().as_super().keep(target);
         Ok(slf.clone())
     }

@@ -7,13 +7,26 @@ use pyo3::types::{PyTuple, PyWeakrefReference};
 use pyo3::{PyTraverseError, PyVisit};
 use rustc_hash::FxHashMap;
 
+use crate::neuron::attach::attach;
 use crate::neuron::capture::neuron_call;
+use crate::neuron::errors::PatchResult;
 use crate::neuron::exceptions::{BroadcastError, ParallelConnectError, ParallelError};
 use crate::neuron::interruptible::advance;
+use crate::neuron::run_state::ever_initialised;
 use crate::neuron::run_state::{check_can_continue, initialise, warn_before_continuing};
+use crate::neuron::types::has_type;
+use crate::neuron::types::neuron_kind;
+use crate::neuron::types::NeuronKind;
 use crate::neuron::types::{hoc_attribute, neuron_types};
 use crate::objects::base::PythonHocObject;
-use crate::objects::registry::{unwrap, wrap};
+use crate::objects::batch;
+use crate::objects::collection::Collection;
+use crate::objects::netcon::DEFAULT_DELAY;
+use crate::objects::netcon::DEFAULT_WEIGHT;
+use crate::objects::protocol::call_unwrapped;
+use crate::objects::protocol::object_handle;
+use crate::objects::protocol::unwrap;
+use crate::objects::registry::wrap;
 use crate::parallel::collective::{agree, Collective};
 
 static CONTEXT: PyOnceLock<Py<ParallelContext>> = PyOnceLock::new();
@@ -66,8 +79,7 @@ impl ParallelContext {
             neuron_context
                 .call_method0(name)
                 .and_then(|value| value.extract::<f64>())
-                .map(|value| value as usize)
-                .unwrap_or(0)
+                .map_or(0, |value| value as usize)
         };
         let (hosts, rank) = (number("nhost").max(1), number("id"));
         PyClassInitializer::from(PythonHocObject::new(neuron_context)).add_subclass(
@@ -129,7 +141,7 @@ impl ParallelContext {
                 ))
             })?;
         let method = unwrap(slf.as_any())?.getattr(method)?;
-        let result = crate::objects::registry::call_unwrapped(&method, args, kwargs)?;
+        let result = call_unwrapped(&method, args, kwargs)?;
         let mut context = slf.borrow_mut();
         context.transfer_used = true;
         context.transfer_max = context.transfer_max.max(key as i64);
@@ -160,7 +172,7 @@ impl ParallelContext {
     /// (`set_maxstep`, 10 ms unless you set another), so the same script runs serially.
     fn psolve(slf: &Bound<'_, Self>, tstop: f64) -> PyResult<()> {
         let py = slf.py();
-        if crate::neuron::run_state::ever_initialised() {
+        if ever_initialised() {
             check_can_continue(py)?;
             warn_before_continuing(py, "parallel.psolve")?;
             ParallelContext::apply_max_step(slf)?;
@@ -232,7 +244,7 @@ impl ParallelContext {
             )));
         }
         let vector_type = hoc_attribute(py, "Vector")?;
-        let is_vector = crate::neuron::types::has_type(&unwrap(&data)?, &vector_type.cast_into()?);
+        let is_vector = has_type(&unwrap(&data)?, &vector_type.cast_into()?);
         // The root says what comes, so every rank takes the same path.
         let header = if rank == root {
             describe_payload(py, &data, is_vector)?
@@ -383,10 +395,9 @@ impl ParallelContext {
         targets: &Bound<'py, PyAny>,
         weight: Option<Bound<'py, PyAny>>,
         delay: Option<Bound<'py, PyAny>>,
-    ) -> crate::neuron::errors::PatchResult<Bound<'py, crate::objects::collection::Collection>>
-    {
-        use crate::objects::batch::{given, per_item_or, Batch};
-        use crate::objects::collection::Collection;
+    ) -> PatchResult<Bound<'py, Collection>> {
+        use batch::{given, per_item_or, Batch};
+        use Collection;
         let py = slf.py();
         if let Some(bad) = gids.iter().find(|gid| **gid < 0) {
             return Err(
@@ -406,15 +417,10 @@ impl ParallelContext {
             .into());
         }
         let count = gids.len();
-        let weights = per_item_or(
-            weight,
-            crate::objects::netcon::DEFAULT_WEIGHT,
-            count,
-            "weight",
-        )?;
-        let delays = per_item_or(delay, crate::objects::netcon::DEFAULT_DELAY, count, "delay")?;
-        let neuron = crate::neuron::attach::attach(py)?;
-        let context = crate::objects::protocol::object_handle(slf.as_any())?;
+        let weights = per_item_or(weight, DEFAULT_WEIGHT, count, "weight")?;
+        let delays = per_item_or(delay, DEFAULT_DELAY, count, "delay")?;
+        let neuron = attach(py)?;
+        let context = object_handle(slf.as_any())?;
         let mut netcons = Vec::with_capacity(count);
         for (index, gid) in gids.iter().enumerate() {
             let target = batch.object_at(&items, index).ok_or_else(|| {
@@ -477,8 +483,7 @@ fn describe_payload<'py>(
     if is_vector {
         return Ok(("vector", py.None()).into_pyobject(py)?.into_any());
     }
-    let neuron_object = crate::neuron::types::neuron_kind(&unwrap(data)?)?
-        != crate::neuron::types::NeuronKind::Other;
+    let neuron_object = neuron_kind(&unwrap(data)?)? != NeuronKind::Other;
     let failure = if neuron_object {
         Some(format!(
             "only Vectors and picklable Python objects can be broadcast, not the NEURON object {}",

@@ -6,9 +6,11 @@ use pyo3::prelude::*;
 
 use crate::neuron::exceptions::ParallelError;
 use crate::neuron::launch::launcher_size;
-use crate::objects::registry::unwrap;
+use crate::objects::protocol::unwrap;
 use crate::parallel::collective::{agree, Collective};
 use crate::parallel::context::{context, existing_context};
+use crate::parallel::rank_watch::finishing;
+use crate::parallel::rank_watch::watch_other_ranks;
 
 /// Under a launcher: raises `ParallelError` on every rank if the launcher started ranks
 /// NEURON cannot see, and makes an uncaught exception on any rank end the whole job.
@@ -24,7 +26,7 @@ pub fn check_ranks(py: Python<'_>) -> PyResult<()> {
         // still ends the job, and names the rank and the error.
         let neuron_context = unwrap(context.as_any())?;
         neuron_context.call_method1("mpiabort_on_error", (0,))?;
-        crate::parallel::rank_watch::watch_other_ranks(&neuron_context, context.borrow().rank)?;
+        watch_other_ranks(&neuron_context, context.borrow().rank)?;
         let hook = wrap_pyfunction!(abort_on_uncaught_exception, py)?;
         py.import("sys")?.setattr("excepthook", hook)?;
         py.import("atexit")?
@@ -44,7 +46,7 @@ pub fn check_ranks(py: Python<'_>) -> PyResult<()> {
 /// Patch's collectives ends the job instead, with the reason.
 #[pyfunction]
 fn finish_parallel_run(py: Python<'_>) -> PyResult<()> {
-    crate::parallel::rank_watch::finishing();
+    finishing();
     if let Some(context) = existing_context(py) {
         if let Err(error) = agree(
             &unwrap(context.as_any())?,
@@ -71,10 +73,8 @@ fn abort_on_uncaught_exception(
     value: Bound<'_, PyAny>,
     traceback: Bound<'_, PyAny>,
 ) -> PyResult<()> {
-    crate::parallel::rank_watch::finishing();
-    let rank = existing_context(py)
-        .map(|context| context.borrow().rank)
-        .unwrap_or(0);
+    finishing();
+    let rank = existing_context(py).map_or(0, |context| context.borrow().rank);
     let stderr = py.import("sys")?.getattr("stderr")?;
     stderr.call_method1(
         "write",

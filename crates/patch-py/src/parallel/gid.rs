@@ -13,8 +13,9 @@ use crate::neuron::mechanisms::ensure_patch_mechanisms;
 use crate::neuron::types::hoc_attribute;
 use crate::objects::base::PythonHocObject;
 use crate::objects::netcon::{self, NetCon, DEFAULT_DELAY, DEFAULT_WEIGHT};
-use crate::objects::protocol::object_handle;
-use crate::objects::registry::{unwrap, wrap, wrap_new};
+use crate::objects::protocol::is_point_process_object;
+use crate::objects::protocol::{object_handle, unwrap};
+use crate::objects::registry::{wrap, wrap_new};
 use crate::parallel::context::ParallelContext;
 
 /// Registers `netcon`'s source as `gid` on this rank and, with `output`, sends its spikes
@@ -176,7 +177,7 @@ pub fn receive<'py>(
 ) -> PatchResult<Bound<'py, PyAny>> {
     let py = context.py();
     let target = wrap(target.clone())?;
-    if !netcon::wiring::is_point_process_object(&target)? {
+    if !is_point_process_object(&target)? {
         return Err(ParallelConnectError::new_err(format!(
             "{} cannot receive spikes: use a point process such as a synapse",
             target.repr()?

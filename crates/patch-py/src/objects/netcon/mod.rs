@@ -8,13 +8,15 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use pyo3::{PyTraverseError, PyVisit};
 
+use crate::neuron::attach::attach;
 use crate::neuron::capture::neuron_call_as;
+use crate::neuron::errors::warn;
 use crate::neuron::errors::PatchResult;
 use crate::neuron::exceptions::{HocRecordError, ParallelConnectError};
 use crate::neuron::types::neuron_types;
 use crate::objects::base::PythonHocObject;
-use crate::objects::protocol::object_handle;
-use crate::objects::registry::{call_unwrapped, unwrap, wrap};
+use crate::objects::protocol::{call_unwrapped, object_handle, unwrap};
+use crate::objects::registry::wrap;
 
 /// nrn-patch's defaults, which make a connection do something out of the box: for
 /// Patch's spelling (a section, segment or point process as source).
@@ -170,7 +172,7 @@ impl NetCon {
                     let message = "this NetCon's source is already recorded into another \
                                    Vector (through another NetCon); NEURON records a source \
                                    into one Vector, so that one stops recording";
-                    crate::neuron::errors::warn(py, message)?;
+                    warn(py, message)?;
                 }
                 vector
             }
@@ -308,12 +310,12 @@ pub fn check_received_threshold(netcon: &Bound<'_, NetCon>, threshold: f64) -> P
 /// (of the source) outside its own error handling and aborts when there is no source.
 fn core_number(netcon: &Bound<'_, NetCon>, name: &str) -> PatchResult<f64> {
     let handle = object_handle(netcon.as_any())?;
-    let neuron = crate::neuron::attach::attach(netcon.py())?;
+    let neuron = attach(netcon.py())?;
     Ok(neuron.property(&handle, name)?)
 }
 
 fn set_core_number(netcon: &Bound<'_, NetCon>, name: &str, value: f64) -> PatchResult<()> {
     let handle = object_handle(netcon.as_any())?;
-    let neuron = crate::neuron::attach::attach(netcon.py())?;
+    let neuron = attach(netcon.py())?;
     Ok(neuron.set_property(&handle, name, value)?)
 }

@@ -12,17 +12,22 @@ use crate::neuron::errors::PatchResult;
 use crate::neuron::exceptions::HocConnectError;
 use crate::neuron::types::{hoc_attribute, neuron_kind, NeuronKind};
 use crate::objects::base::PythonHocObject;
-use crate::objects::classes::{class_name, is_point_process_name};
 use crate::objects::point_process::PointProcess;
-use crate::objects::protocol::{object_handle, section_handle};
-use crate::objects::registry::{unwrap, wrap};
+use crate::objects::protocol::{is_point_process_object, object_handle, section_handle, unwrap};
+use crate::objects::registry::wrap;
 use crate::objects::section::Section;
 use crate::objects::segment::Segment;
 
+use crate::neuron::attach::attach;
 use crate::objects::netcon::{
     NetCon, DEFAULT_DELAY, DEFAULT_THRESHOLD, DEFAULT_WEIGHT, NEURON_DELAY, NEURON_THRESHOLD,
     NEURON_WEIGHT,
 };
+use crate::objects::pointer::Pointer;
+use crate::objects::protocol::is_nrn_scalar;
+use crate::objects::registry::existing;
+use crate::objects::registry::wrap_handle;
+use crate::objects::registry::wrap_new;
 
 /// The settings of a new NetCon, from NEURON's positional `threshold, delay, weight` and
 /// Patch's keywords; a value given both ways is an error, not silently overwritten. What
@@ -61,7 +66,7 @@ impl<'py> Settings<'py> {
         };
         let as_any = |value: Option<f64>| {
             value
-                .map(|value| value.into_pyobject(py).map(|v| v.into_any()))
+                .map(|value| value.into_pyobject(py).map(pyo3::Bound::into_any))
                 .transpose()
         };
         let (default_threshold, default_delay, default_weight) =
@@ -114,11 +119,11 @@ pub fn connect<'py>(
     let first_weight = settings.weight.extract::<f64>().unwrap_or(0.0);
     // The Rust core pushes five values; where NEURON cannot undo that on an error (see
     // `Neuron::restores_state_on_error`), NEURON's Python makes the NetCon.
-    let direct = sec.is_none() && crate::neuron::attach::attach(py)?.restores_state_on_error();
+    let direct = sec.is_none() && attach(py)?.restores_state_on_error();
     let (netcon, section) = match (direct, direct_source(&source)?) {
         (true, Some((direct, section))) => {
             let handle = create_directly(py, direct, &target, &settings, first_weight)?;
-            let netcon = crate::objects::registry::wrap_handle(py, &handle, "NetCon")?;
+            let netcon = wrap_handle(py, &handle, "NetCon")?;
             (netcon, section)
         }
         _ => {
@@ -149,10 +154,7 @@ pub fn connect<'py>(
                 None if !source.is_none() => source_section_of(&netcon)?,
                 section => section,
             };
-            (
-                crate::objects::registry::wrap_new(netcon, "NetCon")?,
-                section,
-            )
+            (wrap_new(netcon, "NetCon")?, section)
         }
     };
     set_weights(&netcon, &settings.weight)?;
@@ -160,8 +162,8 @@ pub fn connect<'py>(
     if let Ok(wrapper) = netcon.cast::<NetCon>() {
         let mut wrapper = wrapper.borrow_mut();
         // A pointer source is its section, as far as users can look it up.
-        let pointer = !source.is_instance_of::<PythonHocObject>()
-            || source.is_instance_of::<crate::objects::pointer::Pointer>();
+        let pointer =
+            !source.is_instance_of::<PythonHocObject>() || source.is_instance_of::<Pointer>();
         let source = match (pointer, &section) {
             (true, Some(section)) => section,
             _ => &source,
@@ -171,7 +173,7 @@ pub fn connect<'py>(
     }
     // The section holds a connection from one of its pointers, not the pointer.
     let source = match section.as_ref() {
-        Some(section) if source.is_instance_of::<crate::objects::pointer::Pointer>() => section,
+        Some(section) if source.is_instance_of::<Pointer>() => section,
         _ => &source,
     };
     remember_connection(&netcon, source, &target, section.as_ref())?;
@@ -283,7 +285,7 @@ fn create_directly<'py>(
         delay: settings.delay,
         weight,
     };
-    let neuron = crate::neuron::attach::attach(py)?;
+    let neuron = attach(py)?;
     let mut made = neuron
         .new_netcons(&[spec])
         .map_err(|error| HocConnectError::new_err(error.to_string()))?;
@@ -325,7 +327,7 @@ pub fn keep_on_end(end: &Bound<'_, PyAny>, netcon: &Bound<'_, PyAny>) -> PyResul
     if let Some(keep) = end.getattr_opt(pyo3::intern!(py, "__ref__"))? {
         keep.call1((netcon,))?;
     }
-    if let Some(wrapper) = crate::objects::registry::existing(&unwrap(end)?)? {
+    if let Some(wrapper) = existing(&unwrap(end)?)? {
         if let Ok(wrapper) = wrapper.cast::<PythonHocObject>() {
             wrapper.borrow_mut().keep(netcon);
         }
@@ -372,25 +374,22 @@ fn netcon_source<'py>(
     if let Some(netcon) = source.getattr_opt(pyo3::intern!(py, "__netcon__"))? {
         let pointer = netcon.call0()?;
         // A user's `__netcon__` may name a section, segment or point process instead.
-        if !pointer.is(source)
-            && !crate::objects::protocol::is_nrn_scalar(&pointer)?
-            && !pointer.is_none()
-        {
+        if !pointer.is(source) && !is_nrn_scalar(&pointer)? && !pointer.is_none() {
             return netcon_source(&wrap(pointer)?, sec);
         }
         let section = match sec {
             Some(section) => Some(section),
             None => source_section(source)?,
         };
-        if section.is_none() && crate::objects::protocol::is_nrn_scalar(&pointer)? {
+        if section.is_none() && is_nrn_scalar(&pointer)? {
             return Err(pointer_without_section(source));
         }
         return Ok((pointer, section));
     }
-    if crate::objects::protocol::is_nrn_scalar(source)? {
+    if is_nrn_scalar(source)? {
         // Patch's pointers know their section; without `sec=` NEURON takes a pointer
         // into the accessed section.
-        let section = sec.or_else(|| crate::objects::pointer::Pointer::section_of(source));
+        let section = sec.or_else(|| Pointer::section_of(source));
         return Ok((unwrap(source)?, section));
     }
     if is_point_process_object(source)? {
@@ -409,8 +408,7 @@ fn netcon_target<'py>(target: &Bound<'py, PyAny>) -> PatchResult<Bound<'py, PyAn
     }
     if is_point_process_object(target)? {
         let neuron_target = unwrap(target)?;
-        crate::neuron::attach::attach(target.py())?
-            .check_event_target(&object_handle(&neuron_target)?)?;
+        attach(target.py())?.check_event_target(&object_handle(&neuron_target)?)?;
         return Ok(neuron_target);
     }
     let hint = match neuron_kind(&unwrap(target)?)? {
@@ -435,12 +433,6 @@ fn source_section<'py>(source: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py,
         NeuronKind::Segment => Some(wrap(neuron.getattr("sec")?)?),
         _ => None,
     })
-}
-
-pub fn is_point_process_object(object: &Bound<'_, PyAny>) -> PyResult<bool> {
-    let neuron = unwrap(object)?;
-    Ok(neuron_kind(&neuron)? == NeuronKind::Instance
-        && is_point_process_name(object.py(), &class_name(&neuron)?)?)
 }
 
 fn pointer_without_section(source: &Bound<'_, PyAny>) -> PyErr {
@@ -495,6 +487,5 @@ fn set_weights(netcon: &Bound<'_, PyAny>, weight: &Bound<'_, PyAny>) -> PyResult
 fn describe(object: &Bound<'_, PyAny>) -> String {
     object
         .repr()
-        .map(|text| text.to_string())
-        .unwrap_or_else(|_| "this object".to_string())
+        .map_or_else(|_| "this object".to_string(), |text| text.to_string())
 }
