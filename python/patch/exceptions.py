@@ -15,6 +15,7 @@ __all__ = [
     "UninitializedError",
     "ErrorHandlingError",
     "MechanismError",
+    "MorphologyError",
     "ParallelError",
     "ParallelConnectError",
     "BroadcastError",
@@ -73,6 +74,11 @@ class ErrorHandlingError(PatchError):
 class MechanismError(PatchError):
     """NMODL mechanisms could not be compiled or loaded (the message has nrnivmodl's
     report)."""
+
+
+class MorphologyError(PatchError, ValueError):
+    """A morphology file is malformed (the message names the file and the line), or a
+    morphology cannot be built as asked."""
 
 
 class ParallelError(PatchError, RuntimeError):

@@ -2,10 +2,13 @@
 it, and keeps alive what it depends on."""
 
 from ._patch import (
+    Cell,
+    Cells,
     Collection,
     HocCallable,
     IClamp,
     Mechanism,
+    Morphology,
     NetCon,
     NetStim,
     PointProcess,
@@ -38,10 +41,13 @@ class SimulationValue(float):
 
 
 __all__ = [
+    "Cell",
+    "Cells",
     "Collection",
     "HocCallable",
     "IClamp",
     "Mechanism",
+    "Morphology",
     "NetCon",
     "NetStim",
     "PointProcess",

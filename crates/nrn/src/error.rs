@@ -94,8 +94,25 @@ pub enum NrnError {
     #[error("{0}")]
     MechanismBuild(String),
 
+    /// A morphology file NEURON would be given nonsense from (or crash on).
+    #[error("{}{}: {reason}", path.display(), line_suffix(*line))]
+    Morphology {
+        path: PathBuf,
+        /// The line (from 1); 0 for the file as a whole.
+        line: usize,
+        reason: String,
+    },
+
     #[error("an unexpected exception crossed the NEURON guard: {0}")]
     Foreign(String),
 }
 
 pub type Result<T> = std::result::Result<T, NrnError>;
+
+fn line_suffix(line: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(", line {line}")
+    }
+}

@@ -137,7 +137,20 @@ pub mod internal {
     pub const PO2HO: &[u8] = b"_Z11nrnpy_po2hoP7_object\0";
     /// `PyObject* newpysechelp(Section*)` in `libnrnpython3.X.so`.
     pub const NEWPYSEC: &[u8] = b"_Z12newpysechelpP7Section\0";
+    /// `void nrn_pt3dclear(Section*, int)` in `libnrniv.so`: empties a section's 3-D
+    /// points and makes room for that many.
+    pub const PT3DCLEAR: &[u8] = b"_Z13nrn_pt3dclearP7Sectioni\0";
+    /// `void stor_pt3d(Section*, double, double, double, double)` in `libnrniv.so`:
+    /// `pt3dadd` without the section stack.
+    pub const STOR_PT3D: &[u8] = b"_Z9stor_pt3dP7Sectiondddd\0";
+    /// `void nrn_pt3dstyle1(Section*, double, double, double)` in `libnrniv.so`:
+    /// `pt3dstyle(1, x, y, z)`, a logical connection point, without the section stack.
+    pub const PT3DSTYLE1: &[u8] = b"_Z14nrn_pt3dstyle1P7Sectionddd\0";
 }
+
+pub type Pt3dClear = unsafe extern "C-unwind" fn(*mut Section, c_int);
+pub type StorePt3d = unsafe extern "C-unwind" fn(*mut Section, f64, f64, f64, f64);
+pub type Pt3dStyle = unsafe extern "C-unwind" fn(*mut Section, f64, f64, f64);
 
 pub type ObjectPop = unsafe extern "C-unwind" fn() -> *mut *mut Object;
 pub type TemporaryUnref = unsafe extern "C-unwind" fn(*mut *mut Object);

@@ -19,6 +19,7 @@ mod guard;
 mod handle;
 mod library;
 pub mod mechanisms;
+pub mod morphology;
 mod netcon_ends;
 mod run;
 mod section;

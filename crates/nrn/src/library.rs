@@ -87,6 +87,8 @@ pub struct Neuron {
     version: String,
     pub(crate) fpycall: *mut c_void,
     pub(crate) object_pop: Option<(ffi::ObjectPop, ffi::TemporaryUnref)>,
+    /// NEURON's functions storing 3-D points without the section stack.
+    pub(crate) points_3d: Option<(ffi::Pt3dClear, ffi::StorePt3d, ffi::Pt3dStyle)>,
     /// NEURON's flags of a pending structure rebuild (null when not exported).
     structure_flags: [*const c_int; 2],
     pub(crate) symbols: SymbolCache,
@@ -231,6 +233,17 @@ impl Neuron {
             optional_function(&library, ffi::internal::OBJPOP)
                 .zip(optional_function(&library, ffi::internal::TOBJ_UNREF))
         };
+        // SAFETY: Pt3dClear, StorePt3d and Pt3dStyle are the signatures of the mangled
+        // nrn_pt3dclear, stor_pt3d and nrn_pt3dstyle1 (ffi::internal) in the accepted releases.
+        let points_3d = unsafe {
+            let clear = optional_function(&library, ffi::internal::PT3DCLEAR);
+            let store = optional_function(&library, ffi::internal::STOR_PT3D);
+            let style = optional_function(&library, ffi::internal::PT3DSTYLE1);
+            clear
+                .zip(store)
+                .zip(style)
+                .map(|((clear, store), style)| (clear, store, style))
+        };
         let conversions = python_library
             .as_ref()
             // SAFETY: the three types are the signatures of the mangled nrnpy_ho2po, nrnpy_po2ho
@@ -251,6 +264,7 @@ impl Neuron {
             version,
             fpycall,
             object_pop,
+            points_3d,
             structure_flags,
             symbols: SymbolCache::default(),
             segment_names: crate::segment::SegmentNames::default(),

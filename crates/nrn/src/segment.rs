@@ -35,7 +35,7 @@ const SPECIAL_VARIABLES: [&str; 7] = [
 
 /// A one-number range variable (`v`, `g_pas`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RangeVariable(SymbolPtr);
+pub struct RangeVariable(pub(crate) SymbolPtr);
 
 /// A density mechanism (`hh`, `pas`) and a variable of it that is present wherever the
 /// mechanism is inserted, read to tell whether it is.

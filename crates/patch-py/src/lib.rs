@@ -62,6 +62,9 @@ fn _patch(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<objects::vecstim::VecStim>()?;
     module.add_class::<objects::collection::Collection>()?;
     module.add_class::<objects::collection::CollectionIterator>()?;
+    module.add_class::<objects::morphology::Morphology>()?;
+    module.add_class::<objects::cell::Cell>()?;
+    module.add_class::<objects::cell::Cells>()?;
     module.add_class::<parallel::context::ParallelContext>()?;
     module.add_function(wrap_pyfunction!(objects::base::_rewrap, module)?)?;
 

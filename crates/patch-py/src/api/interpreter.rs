@@ -24,6 +24,7 @@ use crate::objects::base::{patch_attribute, unknown_attribute, WrappingIterator}
 use crate::objects::batch::netcons;
 use crate::objects::classes::is_point_process_name;
 use crate::objects::collection::Collection;
+use crate::objects::morphology::Morphology;
 use crate::objects::netcon::wiring::{self, Settings};
 use crate::objects::point_process::PointProcessFactory;
 use crate::objects::protocol::is_nrn_scalar;
@@ -355,6 +356,12 @@ impl PythonHocInterpreter {
     fn load_mechanisms(&self, py: Python<'_>, path: PathBuf) -> PatchResult<PathBuf> {
         let files = mod_files_in(&path)?;
         compile_and_load(py, &files)
+    }
+
+    /// The morphology in `path` (SWC; `.asc` and `.h5` with MorphIO installed), ready
+    /// to `instantiate` as many cells as you need.
+    fn load_morphology(&self, py: Python<'_>, path: PathBuf) -> PatchResult<Morphology> {
+        Morphology::load(py, path)
     }
 
     /// A Vector recording `target` (a section, segment, point process or pointer).

@@ -10,7 +10,7 @@ use pyo3::PyTypeInfo;
 
 use crate::neuron::exceptions::{
     DeletedSectionError, HocConnectError, HocError, HocRecordError, HocSectionAccessError,
-    MechanismError, PatchError,
+    MechanismError, MorphologyError, PatchError,
 };
 
 /// A failure in Patch: NEURON's, or one Python already raised.
@@ -73,6 +73,7 @@ enum Exception {
     SectionAccess,
     Connect,
     Mechanism,
+    Morphology,
     Patch,
     Attribute,
     Type,
@@ -91,6 +92,7 @@ fn exception_for(error: &NrnError) -> Exception {
         NrnError::InvalidArgument(_) => Exception::Value,
         NrnError::NotEventTarget { .. } | NrnError::Unplaced { .. } => Exception::Connect,
         NrnError::MechanismBuild(_) => Exception::Mechanism,
+        NrnError::Morphology { .. } => Exception::Morphology,
         NrnError::LibraryNotFound { .. }
         | NrnError::LibraryLoad { .. }
         | NrnError::MissingSymbol { .. }
@@ -110,6 +112,7 @@ fn to_python(error: &NrnError, neuron_output: &str) -> PyErr {
         Exception::SectionAccess => HocSectionAccessError::new_err(message),
         Exception::Connect => HocConnectError::new_err(message),
         Exception::Mechanism => MechanismError::new_err(message),
+        Exception::Morphology => MorphologyError::new_err(message),
         Exception::Patch => PatchError::new_err(message),
         Exception::Attribute => PyAttributeError::new_err(message),
         Exception::Type => PyTypeError::new_err(message),
@@ -254,6 +257,14 @@ mod tests {
             (
                 NrnError::MechanismBuild("nocmodl".into()),
                 Exception::Mechanism,
+            ),
+            (
+                NrnError::Morphology {
+                    path: path(),
+                    line: 3,
+                    reason: "has 6 columns".into(),
+                },
+                Exception::Morphology,
             ),
             (
                 NrnError::UnknownName {

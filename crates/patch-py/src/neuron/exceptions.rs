@@ -14,6 +14,7 @@ import_exception!(patch.exceptions, HocSectionAccessError);
 import_exception!(patch.exceptions, DeletedSectionError);
 import_exception!(patch.exceptions, UninitializedError);
 import_exception!(patch.exceptions, MechanismError);
+import_exception!(patch.exceptions, MorphologyError);
 import_exception!(patch.exceptions, ParallelError);
 import_exception!(patch.exceptions, ParallelConnectError);
 import_exception!(patch.exceptions, BroadcastError);

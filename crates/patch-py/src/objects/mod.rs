@@ -3,10 +3,12 @@
 pub mod base;
 pub mod batch;
 pub mod callable;
+pub mod cell;
 pub mod clamp_arguments;
 pub mod classes;
 pub mod collection;
 pub mod display;
+pub mod morphology;
 pub mod netcon;
 pub mod neuron_ref;
 pub mod point_process;
