@@ -11,16 +11,21 @@ Returned dict:
     file      the path as given
     neuron    NEURON's version string
     output    everything Import3d printed while reading and instantiating (warnings,
-              "could not parse" lines, "One point section ... has been removed", hoc errors)
+              "could not parse" lines, "One point section ... has been removed", hoc errors);
+              also echoed to stderr as it comes, because NEURON 9.0.2 itself crashes
+              (SIGSEGV, no JSON) on some bad files: ids not increasing, a parent id above
+              every id, NaN coordinates
     error     None, or the text of the exception Import3d raised (sections may be partial)
     sections  one dict per section, in h.allsec() order:
         name           e.g. "soma[0]", "dend[3]", "dend_16[0]", "minus_2[0]"
         type           SWC type recovered from the name (soma 1, axon 2, dend 3, apic 4,
                        dend_N N, minus_N -N)
-        parent         index of the parent section in this list, or None for a root
+        parent         index of the parent section in this list, or None for a root (it
+                       can be after the child: the list is grouped by type, not a tree walk)
         parent_x       sec.parentseg().x, or None for a root
         orientation_x  h.section_orientation(): the end of the child that connects
         points         [[x, y, z, diam], ...] from x3d/y3d/z3d/diam3d, full precision
+                       (NEURON stores float32; diam3d is |d|, a negative SWC radius survives)
         L, nseg        as Import3d left them
         areas          seg.area() for each segment at that nseg
 
@@ -37,6 +42,14 @@ NAME = re.compile(r"^(soma|axon|dend|apic|dend_(\d+)|minus_(\d+))\[(\d+)\]$")
 TYPE_OF_PREFIX = {"soma": 1, "axon": 2, "dend": 3, "apic": 4}
 
 
+class Echo(io.StringIO):
+    """Keeps what NEURON prints and echoes it to stderr, so that it survives a crash."""
+
+    def write(self, text: str) -> int:
+        sys.__stderr__.write(text)
+        return super().write(text)
+
+
 def swc_type(name: str) -> int:
     """SWC type of a section named by Import3d_GUI.type2name (import3d_gui.hoc)."""
     match = NAME.match(name)
@@ -51,6 +64,7 @@ def swc_type(name: str) -> int:
 
 
 def describe(h, sec, index_of: dict) -> dict:
+    """One section as NEURON has it; `index_of` maps section names to h.allsec() positions."""
     parent_seg = sec.parentseg()
     return {
         "name": sec.name(),
@@ -58,9 +72,7 @@ def describe(h, sec, index_of: dict) -> dict:
         "parent": None if parent_seg is None else index_of[parent_seg.sec.name()],
         "parent_x": None if parent_seg is None else parent_seg.x,
         "orientation_x": h.section_orientation(sec=sec),
-        "points": [
-            [sec.x3d(i), sec.y3d(i), sec.z3d(i), sec.diam3d(i)] for i in range(sec.n3d())
-        ],
+        "points": [[sec.x3d(i), sec.y3d(i), sec.z3d(i), sec.diam3d(i)] for i in range(sec.n3d())],
         "L": sec.L,
         "nseg": sec.nseg,
         "areas": [seg.area() for seg in sec],
@@ -69,7 +81,7 @@ def describe(h, sec, index_of: dict) -> dict:
 
 def import3d_cell(path: str) -> dict:
     """Instantiate `path` through plain Import3d and describe the resulting sections."""
-    output = io.StringIO()
+    output = Echo()
     error = None
     with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
         from neuron import __version__, h

@@ -5,7 +5,15 @@ use std::ops::Range;
 use std::ptr::NonNull;
 
 use crate::ffi::Section;
-use crate::{Neuron, NrnError, Result, SectionHandle};
+use crate::{Arg, Neuron, NrnError, ObjectHandle, Result, SectionHandle};
+
+/// Sections with at least this many points get theirs from four Vectors in one
+/// `pt3dadd(x, y, z, d)` (NEURON copies them in a loop) instead of one call per point.
+const VECTOR_POINTS: usize = 24;
+
+/// NEURON Vectors with the x, y, z and diameters of one section's points, made once and
+/// copied into every cell built.
+pub struct PointVectors([ObjectHandle; 4]);
 
 /// One section of a morphology: its 3-D points and where it connects.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,7 +43,10 @@ impl Geometry {
     pub fn check(&self) -> Result<()> {
         let invalid = |reason: String| Err(NrnError::InvalidArgument(reason));
         for (index, section) in self.sections.iter().enumerate() {
-            if section.points.start > section.points.end || section.points.end > self.points.len() {
+            if section.points.start > section.points.end
+                || section.points.end > self.points.len()
+                || section.points.len() > i32::MAX as usize
+            {
                 return invalid(format!("section {index} has points outside the geometry"));
             }
             if let Some((parent, x)) = section.parent {
@@ -63,14 +74,49 @@ impl Geometry {
 }
 
 impl Neuron {
+    /// The point Vectors of the long sections of `geometry` (None for the others), for
+    /// [`Neuron::shape_sections`].
+    pub fn point_vectors(&'static self, geometry: &Geometry) -> Result<Vec<Option<PointVectors>>> {
+        geometry
+            .sections
+            .iter()
+            .map(|shape| {
+                if shape.points.len() < VECTOR_POINTS {
+                    return Ok(None);
+                }
+                let points = &geometry.points[shape.points.clone()];
+                let mut vectors = Vec::with_capacity(4);
+                for column in 0..4 {
+                    let vector = self.new_object("Vector", &[Arg::Number(points.len() as f64)])?;
+                    let target = vector.as_ptr();
+                    // SAFETY: a Vector of `points.len()` doubles just made and held by `vector`;
+                    // written at once, with no call into NEURON in between.
+                    unsafe {
+                        let data = (self.api.nrn_vector_data)(target);
+                        for (index, point) in points.iter().enumerate() {
+                            *data.add(index) = point[column];
+                        }
+                    }
+                    vectors.push(vector);
+                }
+                let vectors: [ObjectHandle; 4] = vectors.try_into().expect("four Vectors");
+                Ok(Some(PointVectors(vectors)))
+            })
+            .collect()
+    }
+
     /// Gives each of `sections` (one per section of `geometry`, in its order, without 3-D
     /// points or connections yet) its points, and connects it (its 0 end) to its parent.
     ///
     /// # Safety
     /// Every pointer is a live NEURON section that stays live during the call.
+    ///
+    /// `vectors` (from [`Neuron::point_vectors`] for this geometry, or empty) speeds up
+    /// long sections.
     pub unsafe fn shape_sections(
         &'static self,
         geometry: &Geometry,
+        vectors: &[Option<PointVectors>],
         sections: &[NonNull<Section>],
     ) -> Result<()> {
         geometry.check()?;
@@ -81,16 +127,48 @@ impl Neuron {
                 geometry.sections.len()
             )));
         }
-        for (shape, section) in geometry.sections.iter().zip(sections) {
-            let points = &geometry.points[shape.points.clone()];
-            // SAFETY: the caller keeps `section` live; the points are checked (finite, d >= 0).
-            unsafe { self.store_points(*section, points, shape.wire_from)? };
-            if let Some((parent, x)) = shape.parent {
-                // SAFETY: both sections are live (the caller's promise); x is within 0..=1.
-                unsafe { self.connect_sections(*section, sections[parent], x)? };
-            }
+        if !vectors.is_empty() && vectors.len() != sections.len() {
+            return Err(NrnError::InvalidArgument(
+                "point Vectors of another geometry".to_string(),
+            ));
         }
-        Ok(())
+        let pt3dadd = self.symbol("pt3dadd")?;
+        let Some((clear, store, style)) = self.points_3d else {
+            // SAFETY: the caller's promise, passed on.
+            return unsafe { self.shape_through_hoc(geometry, sections) };
+        };
+        // One guarded call for the whole cell: the checks above leave NEURON nothing to
+        // refuse (finite points, d >= 0, positions 0..=1, parents made before children).
+        // SAFETY: inside the guard; every section is live (the caller's promise); a pushed
+        // section is popped after pt3dadd, whose four arguments are Vectors held by
+        // `vectors` and whose one result is popped.
+        self.guarded(|api| unsafe {
+            for (index, (shape, section)) in geometry.sections.iter().zip(sections).enumerate() {
+                let section = section.as_ptr();
+                let points = &geometry.points[shape.points.clone()];
+                clear(section, points.len() as i32);
+                if let Some([x, y, z]) = shape.wire_from {
+                    style(section, x, y, z);
+                }
+                if let Some(Some(PointVectors(columns))) = vectors.get(index) {
+                    // pt3dadd(x, y, z, d) on the section: four Vectors of its points.
+                    (api.nrn_section_push)(section);
+                    for column in columns {
+                        (api.nrn_object_push)(column.as_ptr());
+                    }
+                    (api.nrn_function_call)(pt3dadd.0, 4);
+                    (api.nrn_double_pop)();
+                    (api.nrn_section_pop)();
+                } else {
+                    for [x, y, z, d] in points {
+                        store(section, *x, *y, *z, *d);
+                    }
+                }
+                if let Some((parent, x)) = shape.parent {
+                    (api.nrn_section_connect)(section, 0.0, sections[parent].as_ptr(), x);
+                }
+            }
+        })
     }
 
     /// Builds `geometry` in new sections named by `name` (a standalone program's way; in
@@ -116,67 +194,41 @@ impl Neuron {
             })
             .collect::<Result<Vec<_>>>()?;
         // SAFETY: the handles hold the sections for the call.
-        unsafe { self.shape_sections(geometry, &pointers)? };
+        unsafe { self.shape_sections(geometry, &[], &pointers)? };
         Ok(handles)
     }
 
-    /// Replaces the 3-D points of `section` with `points`.
+    /// [`Neuron::shape_sections`] through HOC (`pt3dclear`, `pt3dstyle`, `pt3dadd`) and
+    /// the C API's connect, for a NEURON that does not export its 3-D point functions.
     ///
     /// # Safety
-    /// `section` is a live NEURON section; the points are finite with diameters >= 0.
-    unsafe fn store_points(
+    /// As for [`Neuron::shape_sections`]; the geometry is checked.
+    unsafe fn shape_through_hoc(
         &'static self,
-        section: NonNull<Section>,
-        points: &[[f64; 4]],
-        wire_from: Option<[f64; 3]>,
+        geometry: &Geometry,
+        sections: &[NonNull<Section>],
     ) -> Result<()> {
-        let count = i32::try_from(points.len())
-            .map_err(|_| NrnError::InvalidArgument("too many 3-D points".to_string()))?;
-        let Some((clear, store, style)) = self.points_3d else {
-            // SAFETY: the caller's promises, passed on.
-            return unsafe { self.store_points_through_hoc(section, points, wire_from) };
-        };
-        // SAFETY: inside the guard; the section is live (the caller's promise), NEURON's
-        // functions take any count and finite values, and d >= 0 (checked) is all stor_pt3d
-        // refuses.
-        self.guarded(|_| unsafe {
-            clear(section.as_ptr(), count);
-            if let Some([x, y, z]) = wire_from {
-                style(section.as_ptr(), x, y, z);
+        for (shape, section) in geometry.sections.iter().zip(sections) {
+            // SAFETY: the section is live for the call (the caller's promise).
+            let handle = unsafe { SectionHandle::from_borrowed(self, *section) };
+            self.push_section(&handle)?;
+            let stored = (|| {
+                self.call_function("pt3dclear", &[])?;
+                if let Some([x, y, z]) = shape.wire_from {
+                    self.call_function("pt3dstyle", &[1.0, x, y, z].map(crate::Arg::Number))?;
+                }
+                for point in &geometry.points[shape.points.clone()] {
+                    self.call_function("pt3dadd", &point.map(crate::Arg::Number))?;
+                }
+                Ok(())
+            })();
+            self.pop_section()?;
+            stored?;
+            if let Some((parent, x)) = shape.parent {
+                // SAFETY: both sections are live (the caller's promise); x is within 0..=1.
+                unsafe { self.connect_sections(*section, sections[parent], x)? };
             }
-            for [x, y, z, d] in points {
-                store(section.as_ptr(), *x, *y, *z, *d);
-            }
-        })
-    }
-
-    /// [`Neuron::store_points`] through HOC's `pt3dclear` and `pt3dadd`, for a NEURON that
-    /// does not export its own functions.
-    ///
-    /// # Safety
-    /// As for [`Neuron::store_points`].
-    unsafe fn store_points_through_hoc(
-        &'static self,
-        section: NonNull<Section>,
-        points: &[[f64; 4]],
-        wire_from: Option<[f64; 3]>,
-    ) -> Result<()> {
-        // SAFETY: the section is live for the call (the caller's promise).
-        let handle = unsafe { SectionHandle::from_borrowed(self, section) };
-        self.push_section(&handle)?;
-        let stored = (|| {
-            self.call_function("pt3dclear", &[])?;
-            if let Some([x, y, z]) = wire_from {
-                let style = [1.0, x, y, z].map(crate::Arg::Number);
-                self.call_function("pt3dstyle", &style)?;
-            }
-            for [x, y, z, d] in points {
-                let point = [*x, *y, *z, *d].map(crate::Arg::Number);
-                self.call_function("pt3dadd", &point)?;
-            }
-            Ok(())
-        })();
-        self.pop_section()?;
-        stored
+        }
+        Ok(())
     }
 }

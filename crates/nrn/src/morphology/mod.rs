@@ -9,7 +9,7 @@ pub mod swc;
 use std::path::Path;
 
 pub use biophysics::d_lambda_nseg;
-pub use build::{Geometry, SectionShape};
+pub use build::{Geometry, PointVectors, SectionShape};
 pub use import3d::{group_name, sections_of};
 pub use swc::{parse_swc, read_swc, Swc};
 

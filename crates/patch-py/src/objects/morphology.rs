@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use pyo3::exceptions::{PyImportError, PyValueError};
 use pyo3::prelude::*;
@@ -15,6 +16,16 @@ use crate::neuron::exceptions::MorphologyError;
 use crate::neuron::types::neuron_types;
 use crate::objects::cell::{section_pointers, Cell, Cells};
 
+/// NEURON Vectors with the points of a morphology's long sections, used only with the GIL
+/// held.
+struct PointVectors(OnceLock<Vec<Option<nrn::morphology::PointVectors>>>);
+
+// SAFETY: the Vectors are only touched by methods of the owning Python object, which run
+// with the GIL held (the module is `gil_used`), so never from two threads at once.
+unsafe impl Send for PointVectors {}
+// SAFETY: as for `Send`: every access holds the GIL.
+unsafe impl Sync for PointVectors {}
+
 /// A reconstructed cell, read once; `instantiate` builds as many independent copies in
 /// NEURON as asked.
 #[pyclass(module = "patch.objects")]
@@ -25,6 +36,8 @@ pub struct Morphology {
     names: Vec<Py<PyString>>,
     /// numpy views, made on first use.
     arrays: Option<Py<PyDict>>,
+    /// NEURON Vectors of the points of long sections, made on the first instantiate.
+    vectors: PointVectors,
     copies: AtomicUsize,
 }
 
@@ -56,6 +69,7 @@ impl Morphology {
             parsed: morphology,
             names,
             arrays: Some(PyDict::new(py).unbind()),
+            vectors: PointVectors(OnceLock::new()),
             copies: AtomicUsize::new(0),
         })
     }
@@ -364,22 +378,25 @@ impl Morphology {
         }
         let neuron = attach(py)?;
         let section_type = neuron_types(py)?.section.bind(py);
-        let name_key = pyo3::intern!(py, "name");
-        let cell_key = pyo3::intern!(py, "cell");
         let this = slf.borrow();
+        let vectors = match this.vectors.0.get() {
+            Some(vectors) => vectors,
+            None => {
+                let made = neuron.point_vectors(this.geometry())?;
+                this.vectors.0.get_or_init(|| made)
+            }
+        };
         let mut cells = Vec::with_capacity(count);
         for _ in 0..count {
             let cell = Bound::new(py, Cell::new(slf.clone().unbind(), this.next_cell_name()))?;
-            let options = PyDict::new(py);
-            options.set_item(cell_key, &cell)?;
             let mut sections = Vec::with_capacity(this.names.len());
             for name in &this.names {
-                options.set_item(name_key, name.bind(py))?;
-                sections.push(section_type.call((), Some(&options))?);
+                // nrn.Section(name, cell): positional arguments are NEURON's fastest way.
+                sections.push(section_type.call1((name.bind(py), &cell))?);
             }
             let (pointers, _held) = section_pointers(&sections)?;
             // SAFETY: `sections` holds every section for the call.
-            unsafe { neuron.shape_sections(this.geometry(), &pointers)? };
+            unsafe { neuron.shape_sections(this.geometry(), vectors, &pointers)? };
             cell.borrow_mut().set_sections(sections);
             cells.push(cell);
         }
