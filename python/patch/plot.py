@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import is_section, p
+from .objects import Morphology
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -356,7 +357,8 @@ def morphology(
     """Draws sections from their 3-D points, line widths following diameters; returns the
     axes.
 
-    `sections` is a Section, a list of them or `p.allsec()`; sections without 3-D points
+    `sections` is a Section, a list of them, `p.allsec()`, a cell built from a morphology,
+    or a Morphology itself (drawn from its points, without NEURON); sections without 3-D points
     first get NEURON's default shape (`h.define_shape()`, which may also move sections
     to meet their parents). `plane` is the projection, "xy", "xz" or "yz", with equal
     axes, or "3d". `values` colours each segment: the name of a range variable ("v",
@@ -369,6 +371,8 @@ def morphology(
     """
     if plane not in PLANES:
         raise ValueError(f"unknown plane {plane!r}: use one of {', '.join(PLANES)}")
+    if isinstance(sections, Morphology):
+        return _draw_morphology(sections, ax, plane, values, style)
     pairs = _sections(sections)
     if ax is not None and (ax.name == "3d") != (plane == "3d"):
         raise ValueError(
@@ -416,6 +420,33 @@ def morphology(
         # 3-D axes put their z label where a 2-D colour bar would go.
         room: dict[str, Any] = {"shrink": 0.6, "pad": 0.12} if plane == "3d" else {}
         ax.figure.colorbar(collection, ax=ax, label=label, **room)
+    return ax
+
+
+def _draw_morphology(
+    shape: Morphology, ax: Axes | None, plane: str, values: Any, style: dict[str, Any]
+) -> Axes:
+    """A Morphology's sections from its own arrays: nothing is built in NEURON."""
+    if values is not None:
+        raise ValueError(
+            "a Morphology has no segments to colour: instantiate() it and draw the cell"
+        )
+    points, offsets = shape.section_points, shape.section_offsets
+    shown = PLANES[plane]
+    lines: list[Array] = []
+    widths: list[Array] = []
+    for start, end in zip(offsets[:-1], offsets[1:]):
+        located = points[start:end][:, shown]
+        lines.extend(np.stack([located[:-1], located[1:]], axis=1))
+        diameters = points[start:end, 3]
+        widths.append(_line_width((diameters[:-1] + diameters[1:]) / 2))
+    options: dict[str, Any] = {"capstyle": "round"}
+    if not {"linewidth", "linewidths", "lw"} & set(style):
+        options["linewidths"] = np.concatenate(widths)
+    if not {"color", "colors"} & set(style):
+        options["colors"] = "black"
+    ax = _axes(ax, "3d" if plane == "3d" else None)
+    _draw_lines(ax, lines, plane, {**options, **style})
     return ax
 
 

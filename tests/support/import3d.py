@@ -2,8 +2,9 @@
 
 `import3d_cell(path)` loads the file the standard way (`Import3d_SWC_read().input(path)`,
 `Import3d_GUI(reader, False)`, `.instantiate(None)`) and describes every section NEURON has
-afterwards, in `h.allsec()` order. It creates top-level sections, so call it once per FRESH
-Python process; tests run it in a subprocess:
+afterwards, in `h.allsec()` order. It creates top-level sections, so run it in a process
+of its own (`import3d_cells` deletes each file's sections before the next); tests run it
+in a subprocess:
 
     python tests/support/import3d.py path/to/cell.swc    # prints the dict as JSON
 
@@ -106,7 +107,21 @@ def import3d_cell(path: str) -> dict:
     }
 
 
+def import3d_cells(paths: list[str]) -> list[dict]:
+    """`import3d_cell` of each file in turn, deleting each file's sections before the next."""
+    from neuron import h
+
+    cells = []
+    for path in paths:
+        cells.append(import3d_cell(path))
+        for section in list(h.allsec()):
+            h.delete_section(sec=section)
+    return cells
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: python tests/support/import3d.py FILE.swc")
-    print(json.dumps(import3d_cell(sys.argv[1]), indent=1))
+    if len(sys.argv) < 2:
+        sys.exit("usage: python tests/support/import3d.py FILE.swc [FILE.swc ...]")
+    # One file: its dict; several: a list of them.
+    cells = import3d_cells(sys.argv[1:])
+    print(json.dumps(cells[0] if len(cells) == 1 else cells, indent=1))

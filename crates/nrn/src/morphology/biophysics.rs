@@ -110,9 +110,11 @@ impl Neuron {
                 if let Target::Range(variable) = target {
                     // SAFETY: the section is live (the caller's promise); 0.5 is inside it.
                     if unsafe { self.segment_value(*section, 0.5, *variable) }.is_none() {
-                        return Err(NrnError::Hoc(format!(
-                            "{name} is not in every section: insert its mechanism first"
-                        )));
+                        return Err(NrnError::UnknownName {
+                            kind: "variable in every one of these sections",
+                            name: (*name).to_string(),
+                            hint: ": insert its mechanism in them first".to_string(),
+                        });
                     }
                 }
             }

@@ -3,8 +3,8 @@
 
 use std::ptr::NonNull;
 
-use nrn::SectionHandle;
-use pyo3::exceptions::{PyIndexError, PyTypeError, PyValueError};
+use nrn::{Neuron, SectionHandle, SegmentName, SymbolKind};
+use pyo3::exceptions::{PyAttributeError, PyIndexError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PySlice, PyString};
 use pyo3::{PyTraverseError, PyVisit};
@@ -12,6 +12,7 @@ use pyo3::{PyTraverseError, PyVisit};
 use crate::neuron::attach::attach;
 use crate::neuron::errors::PatchResult;
 use crate::neuron::handles::{live_section_pointer, section_handle};
+use crate::neuron::hints::not_a_mechanism;
 use crate::objects::base::PythonHocObject;
 use crate::objects::morphology::Morphology;
 use crate::objects::registry::wrap;
@@ -157,6 +158,59 @@ impl Cell {
     }
 }
 
+/// Refuses, with the names meant, a mechanism that is not one or a parameter it lacks.
+fn check_mechanism(neuron: &Neuron, mechanism: &str, parameters: &[(String, f64)]) -> PyResult<()> {
+    if neuron.kind_of(mechanism) != Some(SymbolKind::Mechanism) {
+        return Err(not_a_mechanism(neuron, mechanism));
+    }
+    let suffix = format!("_{mechanism}");
+    for (name, _) in parameters {
+        if neuron.mechanism_variable(mechanism, name).is_some() {
+            continue;
+        }
+        let own: Vec<String> = neuron
+            .names_of_kind(SymbolKind::RangeVariable)
+            .into_iter()
+            .filter_map(|variable| variable.strip_suffix(&suffix).map(str::to_string))
+            .collect();
+        let close = nrn::suggest::closest(name, own.iter().map(String::as_str));
+        let hint = match close.as_slice() {
+            [] => format!("; its parameters: {}", own.join(", ")),
+            names => format!(". Did you mean: {}?", names.join(", ")),
+        };
+        return Err(PyAttributeError::new_err(format!(
+            "{mechanism} has no parameter {name:?}{hint}"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses, with the names meant, a name `set` cannot set on every segment.
+fn check_settable(neuron: &Neuron, values: &[(String, f64)]) -> PyResult<()> {
+    for (name, _) in values {
+        if name == "Ra" || matches!(neuron.segment_name(name), SegmentName::Variable(_)) {
+            continue;
+        }
+        if name == "nseg" || name == "L" || name == "diam" {
+            return Err(PyValueError::new_err(format!(
+                "{name} comes from the morphology's 3-D points (nseg: use set_nseg); set Ra \
+                 and range variables such as cm or g_pas"
+            )));
+        }
+        let mut known = neuron.names_of_kind(SymbolKind::RangeVariable);
+        known.push("Ra".to_string());
+        let close = nrn::suggest::closest(name, known.iter().map(String::as_str));
+        let hint = match close.as_slice() {
+            [] => String::new(),
+            names => format!(". Did you mean: {}?", names.join(", ")),
+        };
+        return Err(PyAttributeError::new_err(format!(
+            "{name:?} is not Ra or a range variable{hint}"
+        )));
+    }
+    Ok(())
+}
+
 /// The keyword arguments as (name, number) pairs.
 fn numbers(values: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<(String, f64)>> {
     let Some(values) = values else {
@@ -193,9 +247,10 @@ fn insert_in(
 ) -> PatchResult<()> {
     let py = group.py();
     let parameters = numbers(parameters)?;
+    let neuron = attach(py)?;
+    check_mechanism(neuron, mechanism, &parameters)?;
     let sections = Cell::raw_sections(cells, group)?;
     let (pointers, _held) = section_pointers(&sections)?;
-    let neuron = attach(py)?;
     // SAFETY: `sections` holds every section for the call.
     unsafe { neuron.insert_mechanism(&pointers, mechanism, &borrowed(&parameters))? };
     Ok(())
@@ -209,9 +264,10 @@ fn set_in(
 ) -> PatchResult<()> {
     let py = group.py();
     let values = numbers(values)?;
+    let neuron = attach(py)?;
+    check_settable(neuron, &values)?;
     let sections = Cell::raw_sections(cells, group)?;
     let (pointers, _held) = section_pointers(&sections)?;
-    let neuron = attach(py)?;
     // SAFETY: `sections` holds every section for the call.
     unsafe { neuron.set_on_sections(&pointers, &borrowed(&values))? };
     Ok(())

@@ -367,15 +367,19 @@ impl Morphology {
     /// with its own sections: many copies live side by side, each freed when you let go
     /// of it.
     #[pyo3(signature = (n = None))]
-    fn instantiate<'py>(
-        slf: &Bound<'py, Self>,
-        n: Option<usize>,
-    ) -> PatchResult<Bound<'py, PyAny>> {
+    fn instantiate<'py>(slf: &Bound<'py, Self>, n: Option<i64>) -> PatchResult<Bound<'py, PyAny>> {
         let py = slf.py();
-        let count = n.unwrap_or(1);
-        if n == Some(0) {
-            return Err(PyValueError::new_err("instantiate(n) builds n >= 1 cells").into());
-        }
+        let count = match n.map(usize::try_from) {
+            None => 1,
+            Some(Ok(count)) if count > 0 => count,
+            Some(_) => {
+                return Err(PyValueError::new_err(format!(
+                    "instantiate(n) builds n >= 1 cells, got n={}",
+                    n.unwrap_or_default()
+                ))
+                .into())
+            }
+        };
         let neuron = attach(py)?;
         let section_type = neuron_types(py)?.section.bind(py);
         let this = slf.borrow();
