@@ -220,7 +220,10 @@ def test_shared_cells_simulate_as_import3ds_do(path):
     assert max(first) - min(first) > 1
 
 
-BALL_AND_STICK = "1 1 0 0 0 6 -1\n2 1 0 12 0 6 1\n3 3 0 12 0 1 2\n4 3 0 212 0 1 3\n5 2 0 0 0 0.5 1\n6 2 0 -50 0 0.5 5\n"
+BALL_AND_STICK = (
+    "1 1 0 0 0 6 -1\n2 1 0 12 0 6 1\n3 3 0 12 0 1 2\n4 3 0 212 0 1 3\n"
+    "5 2 0 0 0 0.5 1\n6 2 0 -50 0 0.5 5\n"
+)
 
 
 @pytest.fixture

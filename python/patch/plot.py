@@ -435,7 +435,7 @@ def _draw_morphology(
     shown = PLANES[plane]
     lines: list[Array] = []
     widths: list[Array] = []
-    for start, end in zip(offsets[:-1], offsets[1:]):
+    for start, end in zip(offsets[:-1], offsets[1:], strict=True):
         located = points[start:end][:, shown]
         lines.extend(np.stack([located[:-1], located[1:]], axis=1))
         diameters = points[start:end, 3]
