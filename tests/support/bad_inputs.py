@@ -6,8 +6,16 @@ docs/bad-inputs.md is generated from it: `python tests/support/bad_inputs.py > d
 from dataclasses import dataclass
 
 # Made fresh for every row: a section with hh, its middle segment, a synapse on it, a
-# NetStim, and a section deleted through plain NEURON (with a segment and a synapse on it).
+# NetStim, and a section deleted through plain NEURON (with a segment and a synapse on it);
+# `swc(text)` writes an SWC file, and `cell` is built from one.
 SETUP = """
+import os, tempfile
+def swc(text):
+    handle, path = tempfile.mkstemp(suffix=".swc")
+    os.write(handle, text.encode())
+    os.close(handle)
+    return path
+cell = p.load_morphology(swc("1 1 0 0 0 5 -1\\n2 3 0 9 0 1 1\\n3 3 0 30 0 1 2\\n")).instantiate()
 s = p.Section(name="soma")
 s.insert("hh")
 seg = s(0.5)
@@ -360,6 +368,72 @@ BAD_INPUTS = [
         "HocSectionAccessError",
         **{"read a parameter": "gone_synapse.tau", "set a parameter": "gone_synapse.tau = 3"},
     ),
+    # Morphologies
+    *rows(
+        "p.load_morphology",
+        "MorphologyError",
+        **{
+            "an empty file": 'p.load_morphology(swc(""))',
+            "only comments": 'p.load_morphology(swc("# no points\\n"))',
+            "a missing column": 'p.load_morphology(swc("1 1 0 0 0 5\\n"))',
+            "an unknown column": 'p.load_morphology(swc("1 1 0 0 0 5 -1 7\\n"))',
+            "a field that is not a number": 'p.load_morphology(swc("1 1 0 zero 0 5 -1\\n"))',
+            "an id that is not whole": 'p.load_morphology(swc("1.5 1 0 0 0 5 -1\\n"))',
+            "a zero radius": 'p.load_morphology(swc("1 1 0 0 0 0 -1\\n"))',
+            "a negative radius": 'p.load_morphology(swc("1 1 0 0 0 -5 -1\\n"))',
+            "an infinite coordinate": 'p.load_morphology(swc("1 1 inf 0 0 5 -1\\n"))',
+            "a duplicate id": 'p.load_morphology(swc("1 1 0 0 0 5 -1\\n1 3 0 9 0 1 1\\n"))',
+            "a missing parent": 'p.load_morphology(swc("1 1 0 0 0 5 -1\\n3 3 0 9 0 1 2\\n"))',
+            "a forward parent": 'p.load_morphology(swc("1 1 0 0 0 5 -1\\n2 3 0 9 0 1 3\\n"))',
+            "a point its own parent (cycle)": 'p.load_morphology(swc("1 1 0 0 0 5 1\\n"))',
+            "a file that does not exist": 'p.load_morphology("no/such/cell.swc")',
+            "an unknown format": 'p.load_morphology("cell.xyz")',
+        },
+    ),
+    *rows(
+        "p.load_morphology",
+        "ImportError",
+        **{"Neurolucida without MorphIO": 'p.load_morphology("cell.asc")'},
+    ),
+    *rows(
+        "morphology.instantiate",
+        "ValueError",
+        **{
+            "no cells": "cell.morphology.instantiate(0)",
+            "minus one": "cell.morphology.instantiate(-1)",
+        },
+    ),
+    *rows(
+        "cell.insert, cells.insert",
+        "ValueError",
+        **{"a mechanism typo": 'cell.insert("hhh")', "a point process": 'cell.insert("ExpSyn")'},
+    ),
+    *rows(
+        "cell.insert, cells.insert",
+        "AttributeError",
+        **{"a parameter typo": 'cell.insert("hh", gnabr=0.1)'},
+    ),
+    *rows(
+        "cell.set, cells.set",
+        "AttributeError",
+        **{
+            "an unknown name": "cell.set(g_pass=1e-4)",
+            "a mechanism not inserted": "cell.set(gnabar_hh=0.1)",
+        },
+    ),
+    *rows(
+        "cell.set, cells.set",
+        "ValueError",
+        **{
+            "a negative Ra": "cell.set(Ra=-1)",
+            "NaN": 'cell.set(cm=float("nan"))',
+            "nseg (set_nseg sets it)": "cell.set(nseg=3)",
+            "an unknown group": 'cell.set("dendrite", cm=1)',
+        },
+    ),
+    *rows("cell.set, cells.set", "TypeError", **{"a string value": 'cell.set(cm="high")'}),
+    *rows("cell.group", "TypeError", **{"a float": "cell.group(1.5)"}),
+    *rows("cell.set_nseg", "ValueError", **{"zero d_lambda": "cell.set_nseg(d_lambda=0)"}),
 ]
 
 
