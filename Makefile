@@ -25,6 +25,7 @@ bench: build $(BENCH_VENV)/.deps
 	mkdir -p build
 	$(PYTHON) benches/compare.py --nrn-patch-python $(BENCH_VENV)/bin/python --json build/bench-compare.json
 	$(PYTHON) benches/ring.py 2000 3
+	$(PYTHON) benches/morphologies.py --json build/bench-morphologies.json
 
 # BSB 8.0.2 with Patch in place of nrn-patch 8.0.2 (the same distribution name).
 BSB_VENV := .venv-bsb

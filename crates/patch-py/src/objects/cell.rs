@@ -47,6 +47,9 @@ pub struct Cell {
     name: String,
     /// NEURON's `nrn.Section` objects, in the morphology's section order.
     sections: Vec<Py<PyAny>>,
+    /// Patch's Sections handed out, kept with the cell (with what was made on them:
+    /// clamps, synapses, recordings); empty until the first is asked for.
+    wrappers: Vec<Option<Py<PyAny>>>,
 }
 
 impl Cell {
@@ -55,6 +58,7 @@ impl Cell {
             morphology: Some(morphology),
             name,
             sections: Vec::new(),
+            wrappers: Vec::new(),
         }
     }
 
@@ -120,14 +124,24 @@ impl Cell {
         Ok((0..shapes.len()).filter(|index| chosen[*index]).collect())
     }
 
-    /// Patch's Section for section `index`, holding this cell.
+    /// Patch's Section for section `index`: made once, then kept by the cell, and
+    /// holding the cell (a section you hold keeps its cell).
     fn section<'py>(slf: &Bound<'py, Self>, index: usize) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
+        if let Some(Some(section)) = slf.borrow().wrappers.get(index) {
+            return Ok(section.bind(py).clone());
+        }
         let raw = slf.borrow().sections[index].bind(py).clone();
         let section = wrap(raw)?;
         if let Ok(wrapper) = section.cast::<PythonHocObject>() {
             wrapper.borrow_mut().keep(slf.as_any());
         }
+        let mut cell = slf.borrow_mut();
+        let count = cell.sections.len();
+        if cell.wrappers.is_empty() {
+            cell.wrappers.resize_with(count, || None);
+        }
+        cell.wrappers[index] = Some(section.clone().unbind());
         Ok(section)
     }
 
@@ -438,12 +452,17 @@ impl Cell {
         visit.call(&self.morphology)?;
         self.sections
             .iter()
+            .try_for_each(|section| visit.call(section))?;
+        self.wrappers
+            .iter()
+            .flatten()
             .try_for_each(|section| visit.call(section))
     }
 
     fn __clear__(&mut self) {
         self.morphology = None;
         self.sections.clear();
+        self.wrappers.clear();
     }
 }
 
