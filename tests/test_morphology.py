@@ -360,17 +360,55 @@ def test_a_malformed_file_builds_nothing(tmp_path):
     assert len(list(p.allsec())) == before
 
 
-def test_neurolucida_files_need_morphio(tmp_path):
+NEUROLUCIDA = """("CellBody"
+ (CellBody)
+ ( 0 0 0 2)
+ ( 4 0 0 2)
+ ( 4 4 0 2)
+ ( 0 4 0 2)
+)
+((Dendrite)
+ ( 2 4 0 1)
+ ( 2 12 0 1)
+ (
+  ( 2 12 0 1)
+  ( 6 17 0 0.8)
+ |
+  ( 2 12 0 1)
+  ( -2 17 0 0.8)
+ )
+)
+"""
+
+
+def test_neurolucida_files_are_read_with_morphio(tmp_path):
+    pytest.importorskip("morphio")
     path = tmp_path / "cell.asc"
-    path.write_text("; Neurolucida\n")
-    try:
-        import morphio  # noqa: F401
-    except ImportError:
-        with pytest.raises(ImportError, match="pip install morphio"):
-            p.load_morphology(path)
-    else:
-        with pytest.raises(exceptions.MorphologyError):
-            p.load_morphology(path)
+    path.write_text(NEUROLUCIDA)
+    morphology = p.load_morphology(path)
+    # The contour soma becomes one point at its centre: Import3d's cylinder for it.
+    assert morphology.section_names == ["soma[0]", "dend[0]", "dend[1]", "dend[2]"]
+    assert morphology.section_parent_x.tolist()[1:] == [0.5, 1.0, 1.0]
+    cell = morphology.instantiate()
+    assert cell.dend[1].L == pytest.approx(np.hypot(4, 5), rel=1e-6)
+    assert cell.soma.L == pytest.approx(cell.soma(0.5).diam)
+    if (SHARED / "GolgiCell.asc").is_file():
+        assert len(p.load_morphology(SHARED / "GolgiCell.asc")) == 227
+
+
+def test_without_morphio_neurolucida_files_say_what_to_install(run_python, tmp_path):
+    path = tmp_path / "cell.asc"
+    path.write_text(NEUROLUCIDA)
+    code = f"""
+import sys
+sys.modules["morphio"] = None  # as if it were not installed
+from patch import p
+try:
+    p.load_morphology({str(path)!r})
+except ImportError as error:
+    print(error)
+"""
+    assert "pip install morphio" in run_python(code)
 
 
 def test_a_morphology_plots_without_neuron(morphology):
@@ -382,3 +420,13 @@ def test_a_morphology_plots_without_neuron(morphology):
     assert len(axes.collections) == 1
     cell_axes = patch.plot.morphology(morphology.instantiate())
     assert len(cell_axes.collections) == 1
+
+
+def test_what_is_made_on_a_cells_sections_stays_with_the_cell(morphology):
+    cell = morphology.instantiate()
+    cell.soma.iclamp(delay=0, duration=1, amplitude=1)
+    cell.dend[0].record()
+    gc.collect()
+    assert cell.soma is cell.sections[0]
+    assert len(cell.soma.point_processes()) == 1
+    assert len(cell.dend[0].recordings) == 1

@@ -391,11 +391,6 @@ BAD_INPUTS = [
         },
     ),
     *rows(
-        "p.load_morphology",
-        "ImportError",
-        **{"Neurolucida without MorphIO": 'p.load_morphology("cell.asc")'},
-    ),
-    *rows(
         "morphology.instantiate",
         "ValueError",
         **{

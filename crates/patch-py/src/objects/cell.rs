@@ -2,6 +2,7 @@
 //! of them, with biophysics set across all their sections in one call.
 
 use std::ptr::NonNull;
+use std::sync::Arc;
 
 use nrn::{Neuron, SectionHandle, SegmentName, SymbolKind};
 use pyo3::exceptions::{PyAttributeError, PyIndexError, PyTypeError, PyValueError};
@@ -14,7 +15,6 @@ use crate::neuron::errors::PatchResult;
 use crate::neuron::handles::{live_section_pointer, section_handle};
 use crate::neuron::hints::not_a_mechanism;
 use crate::objects::base::PythonHocObject;
-use crate::objects::morphology::Morphology;
 use crate::objects::registry::wrap;
 
 /// NEURON's sections behind `sections` (`nrn.Section` objects), and the handles that hold
@@ -43,8 +43,11 @@ pub fn section_pointers(
 /// (`GranuleCell[0].dend[3]`); a section you hold keeps the whole cell.
 #[pyclass(module = "patch.objects", weakref)]
 pub struct Cell {
-    morphology: Option<Py<Morphology>>,
-    name: String,
+    /// The Morphology it was built from, and what that read.
+    morphology: Option<Py<PyAny>>,
+    parsed: Arc<nrn::morphology::Morphology>,
+    /// As NEURON asks for it (`str(cell)`) for every section made.
+    name: Py<PyString>,
     /// NEURON's `nrn.Section` objects, in the morphology's section order.
     sections: Vec<Py<PyAny>>,
     /// Patch's Sections handed out, kept with the cell (with what was made on them:
@@ -53,9 +56,14 @@ pub struct Cell {
 }
 
 impl Cell {
-    pub fn new(morphology: Py<Morphology>, name: String) -> Cell {
+    pub fn new(
+        morphology: Py<PyAny>,
+        parsed: Arc<nrn::morphology::Morphology>,
+        name: Py<PyString>,
+    ) -> Cell {
         Cell {
             morphology: Some(morphology),
+            parsed,
             name,
             sections: Vec::new(),
             wrappers: Vec::new(),
@@ -66,20 +74,11 @@ impl Cell {
         self.sections = sections.into_iter().map(Bound::unbind).collect();
     }
 
-    fn source<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, Morphology>> {
-        self.morphology
-            .as_ref()
-            .map(|morphology| morphology.bind(py).clone())
-            .ok_or_else(|| PyValueError::new_err("this cell was cleared"))
-    }
-
     /// The indices of the sections in `group`: "all", a group name ("soma", "dend",
     /// "dend_16"), an SWC type, or a list of those.
-    fn group_indices(&self, py: Python<'_>, group: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
-        let morphology = self.source(py)?;
-        let morphology = morphology.borrow();
-        let shapes = &morphology.geometry().sections;
-        let names = morphology.group_names();
+    fn group_indices(&self, group: &Bound<'_, PyAny>) -> PyResult<Vec<usize>> {
+        let shapes = &self.parsed.geometry.sections;
+        let names = &self.parsed.groups;
         let selected = |wanted: &Bound<'_, PyAny>| -> PyResult<Vec<bool>> {
             if let Ok(name) = wanted.cast::<PyString>() {
                 let name = name.to_cow()?;
@@ -160,7 +159,7 @@ impl Cell {
     ) -> PyResult<Vec<Bound<'py, PyAny>>> {
         let mut sections = Vec::new();
         for cell in cells {
-            let indices = cell.borrow().group_indices(cell.py(), group)?;
+            let indices = cell.borrow().group_indices(group)?;
             let cell = cell.borrow();
             sections.extend(
                 indices
@@ -297,19 +296,18 @@ fn set_nseg_in(
     let py = group.py();
     let neuron = attach(py)?;
     for cell in cells {
-        let indices = cell.borrow().group_indices(py, group)?;
+        let indices = cell.borrow().group_indices(group)?;
         let sections: Vec<Bound<'_, PyAny>> = indices
             .iter()
             .map(|index| cell.borrow().sections[*index].bind(py).clone())
             .collect();
         let (pointers, _held) = section_pointers(&sections)?;
-        let morphology = cell.borrow().source(py)?;
-        let morphology = morphology.borrow();
+        let parsed = Arc::clone(&cell.borrow().parsed);
         // SAFETY: `sections` holds every section for the call.
         unsafe {
             neuron.set_nseg_by_d_lambda(
                 &pointers,
-                morphology.geometry(),
+                &parsed.geometry,
                 |position| indices[position],
                 d_lambda,
                 frequency,
@@ -333,7 +331,7 @@ impl Cell {
     fn soma<'py>(slf: &Bound<'py, Self>) -> PyResult<Option<Bound<'py, PyAny>>> {
         let indices = slf
             .borrow()
-            .group_indices(slf.py(), &1_i32.into_pyobject(slf.py())?.into_any())?;
+            .group_indices(&1_i32.into_pyobject(slf.py())?.into_any())?;
         indices
             .first()
             .map(|index| Cell::section(slf, *index))
@@ -363,7 +361,7 @@ impl Cell {
     #[getter]
     fn groups<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
         let py = slf.py();
-        let names = slf.borrow().source(py)?.borrow().group_names().to_vec();
+        let names = slf.borrow().parsed.groups.clone();
         let groups = PyDict::new(py);
         for (index, name) in names.iter().enumerate() {
             let section = Cell::section(slf, index)?;
@@ -380,14 +378,17 @@ impl Cell {
         slf: &Bound<'py, Self>,
         group: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let indices = slf.borrow().group_indices(slf.py(), group)?;
+        let indices = slf.borrow().group_indices(group)?;
         Cell::sections_at(slf, &indices)
     }
 
     /// The morphology the cell was built from.
     #[getter]
-    fn morphology<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Morphology>> {
-        slf.borrow().source(slf.py())
+    fn morphology(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.morphology
+            .as_ref()
+            .map(|morphology| morphology.clone_ref(py))
+            .ok_or_else(|| PyValueError::new_err("this cell was cleared"))
     }
 
     /// Inserts `mechanism` in the sections of `group` and sets its parameters, named
@@ -440,8 +441,8 @@ impl Cell {
     }
 
     /// The name NEURON puts before the sections' names.
-    fn __str__(&self) -> String {
-        self.name.clone()
+    fn __str__(&self, py: Python<'_>) -> Py<PyString> {
+        self.name.clone_ref(py)
     }
 
     fn __repr__(&self) -> String {
@@ -450,6 +451,7 @@ impl Cell {
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
         visit.call(&self.morphology)?;
+        visit.call(&self.name)?;
         self.sections
             .iter()
             .try_for_each(|section| visit.call(section))?;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use pyo3::exceptions::{PyImportError, PyValueError};
 use pyo3::prelude::*;
@@ -31,7 +31,7 @@ unsafe impl Sync for PointVectors {}
 #[pyclass(module = "patch.objects")]
 pub struct Morphology {
     path: PathBuf,
-    parsed: nrn::morphology::Morphology,
+    parsed: Arc<nrn::morphology::Morphology>,
     /// The names NEURON's sections get (`dend[3]`), as Python strings made once.
     names: Vec<Py<PyString>>,
     /// numpy views, made on first use.
@@ -66,7 +66,7 @@ impl Morphology {
             .collect();
         Ok(Morphology {
             path,
-            parsed: morphology,
+            parsed: Arc::new(morphology),
             names,
             arrays: Some(PyDict::new(py).unbind()),
             vectors: PointVectors(OnceLock::new()),
@@ -78,18 +78,14 @@ impl Morphology {
         &self.parsed.geometry
     }
 
-    /// Each section's group (`dend`, `dend_16`).
-    pub fn group_names(&self) -> &[String] {
-        &self.parsed.groups
-    }
-
     /// The name of the next copy, as NEURON shows it before its sections' names.
-    fn next_cell_name(&self) -> String {
+    fn next_cell_name<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
         let stem = self
             .path
             .file_stem()
             .map_or_else(|| "cell".into(), |stem| stem.to_string_lossy());
-        format!("{stem}[{}]", self.copies.fetch_add(1, Ordering::Relaxed))
+        let index = self.copies.fetch_add(1, Ordering::Relaxed);
+        PyString::new(py, &format!("{stem}[{index}]"))
     }
 
     /// The numpy array `name`, made once from `values` (read-only: it shares its memory
@@ -159,8 +155,9 @@ fn list<'py>(object: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyAn
     object.getattr(name)?.call_method0("tolist")
 }
 
-/// MorphIO's soma and sections as SWC points: the soma's points in a chain, then each
-/// section's points, its first left out where MorphIO repeats its parent's last point.
+/// MorphIO's soma and sections as SWC points: the soma's points in a chain (a contour
+/// outline: one point at its centre, as thick as the outline is wide on average), then
+/// each section's points, its first left out where MorphIO repeats its parent's last.
 fn swc_from_morphio(loaded: &Bound<'_, PyAny>) -> PyResult<nrn::morphology::Swc> {
     let mut swc = nrn::morphology::Swc::default();
     let mut add = |kind: i32, point: [f64; 3], diameter: f64, parent: Option<usize>| {
@@ -179,8 +176,30 @@ fn swc_from_morphio(loaded: &Bound<'_, PyAny>) -> PyResult<nrn::morphology::Swc>
         swc.ids.len() - 1
     };
     let soma = loaded.getattr("soma")?;
-    let soma_points: Vec<[f64; 3]> = list(&soma, "points")?.extract()?;
-    let soma_diameters: Vec<f64> = list(&soma, "diameters")?.extract()?;
+    let mut soma_points: Vec<[f64; 3]> = list(&soma, "points")?.extract()?;
+    let mut soma_diameters: Vec<f64> = list(&soma, "diameters")?.extract()?;
+    let contour = soma
+        .getattr("type")?
+        .str()?
+        .to_cow()?
+        .ends_with("SOMA_SIMPLE_CONTOUR");
+    if contour && soma_points.len() > 1 {
+        let count = soma_points.len() as f64;
+        let centre =
+            [0, 1, 2].map(|axis| soma_points.iter().map(|point| point[axis]).sum::<f64>() / count);
+        let radius = soma_points
+            .iter()
+            .map(|point| {
+                (0..3)
+                    .map(|axis| (point[axis] - centre[axis]).powi(2))
+                    .sum::<f64>()
+                    .sqrt()
+            })
+            .sum::<f64>()
+            / count;
+        soma_points = vec![centre];
+        soma_diameters = vec![2.0 * radius];
+    }
     let mut soma_end = None;
     for (point, diameter) in soma_points.iter().zip(&soma_diameters) {
         soma_end = Some(add(1, *point, *diameter, soma_end));
@@ -392,7 +411,14 @@ impl Morphology {
         };
         let mut cells = Vec::with_capacity(count);
         for _ in 0..count {
-            let cell = Bound::new(py, Cell::new(slf.clone().unbind(), this.next_cell_name()))?;
+            let cell = Bound::new(
+                py,
+                Cell::new(
+                    slf.clone().into_any().unbind(),
+                    Arc::clone(&this.parsed),
+                    this.next_cell_name(py).unbind(),
+                ),
+            )?;
             let mut sections = Vec::with_capacity(this.names.len());
             for name in &this.names {
                 // nrn.Section(name, cell): positional arguments are NEURON's fastest way.
