@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import patch.objects
 import patch.plot
@@ -430,3 +432,42 @@ def test_what_is_made_on_a_cells_sections_stays_with_the_cell(morphology):
     assert cell.soma is cell.sections[0]
     assert len(cell.soma.point_processes()) == 1
     assert len(cell.dend[0].recordings) == 1
+
+
+FIELDS = st.sampled_from(["1", "2", "3", "-1", "0", "7", "2.5", "-3", "1e3", "nan", "inf", "x", ""])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lines=st.lists(
+        st.one_of(
+            st.lists(FIELDS, min_size=5, max_size=9).map(" ".join),
+            st.tuples(
+                st.integers(1, 12),
+                st.integers(-2, 12),
+                st.floats(-50, 50),
+                st.floats(-50, 50),
+                st.floats(-5, 5),
+                st.integers(-12, 12),
+            ).map(lambda row: f"{row[0]} {row[1]} {row[2]} {row[3]} 0 {row[4]} {row[5]}"),
+            st.just("# a comment"),
+        ),
+        max_size=14,
+    )
+)
+def test_any_file_is_a_cell_or_a_morphology_error(tmp_path_factory, lines):
+    path = tmp_path_factory.mktemp("swc") / "fuzz.swc"
+    path.write_text("\n".join(lines) + "\n")
+    before = len(list(p.allsec()))
+    try:
+        morphology = p.load_morphology(path)
+    except exceptions.MorphologyError as error:
+        assert str(path) in str(error)
+        assert len(list(p.allsec())) == before
+        return
+    cell = morphology.instantiate()
+    assert len(cell.sections) == len(morphology)
+    assert all(section.n3d() >= 2 and section.L >= 0 for section in cell.sections)
+    del cell
+    gc.collect()
+    assert len(list(p.allsec())) == before
