@@ -70,8 +70,8 @@ fn clamp(index: i64) -> usize {
     usize::try_from(index).unwrap_or(0)
 }
 
-/// The sections of `swc` as Import3d makes them; an error is a line and why.
-pub fn sections_of(swc: &Swc) -> Result<Geometry, (usize, String)> {
+/// The sections of `swc` as Import3d makes them (every point list it can read makes some).
+pub fn sections_of(swc: &Swc) -> Geometry {
     let mut points = Points {
         swc,
         parents: swc
@@ -90,7 +90,7 @@ pub fn sections_of(swc: &Swc) -> Result<Geometry, (usize, String)> {
         &wire_to_proximal,
     );
     remove_short_sections(&mut sections);
-    Ok(geometry(&sections))
+    geometry(&sections)
 }
 
 /// Import3d's `mark_branch`: per point, its children (1 for a contiguous child, 1.01

@@ -35,11 +35,14 @@ impl Morphology {
 
     /// The sections of `swc` (read from `path`, named in messages).
     pub fn from_swc(path: &Path, swc: Swc) -> Result<Morphology> {
-        let geometry = sections_of(&swc).map_err(|(line, reason)| NrnError::Morphology {
-            path: path.to_path_buf(),
-            line,
-            reason,
-        })?;
+        if swc.is_empty() {
+            return Err(NrnError::Morphology {
+                path: path.to_path_buf(),
+                line: 0,
+                reason: "has no points".to_string(),
+            });
+        }
+        let geometry = sections_of(&swc);
         let groups: Vec<String> = geometry
             .sections
             .iter()
