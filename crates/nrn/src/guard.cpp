@@ -6,6 +6,8 @@
 // body runs inside it, exactly as NEURON's own Python binding does: it snapshots the
 // HOC interpreter state and restores it if the body throws.
 #include <cstddef>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 
@@ -14,8 +16,20 @@ namespace {
 using body_fn = void (*)(void*);
 using fpycall_fn = void* (*)(void* (*)(void*, void*), void*, void*);
 
+// A Rust panic in the body (a bug) is foreign to C++ and must not reach NEURON's
+// handlers (OcJump::fpycall crashes on it) or be swallowed: the process ends, loudly.
+// NEURON's own exceptions go on to the handlers.
 void* call_body(void* body, void* context) {
-    reinterpret_cast<body_fn>(body)(context);
+    try {
+        reinterpret_cast<body_fn>(body)(context);
+    } catch (...) {
+        // libstdc++ gives no exception_ptr for a foreign (non-C++) exception.
+        if (!std::current_exception()) {
+            std::fputs("nrn-rs: a Rust panic inside a guarded NEURON call; aborting\n", stderr);
+            std::abort();
+        }
+        throw;
+    }
     return nullptr;
 }
 

@@ -36,7 +36,8 @@ impl Neuron {
     /// `OcJump::fpycall` available, NEURON's interpreter state (HOC stack, object context)
     /// is restored on error, so pushed arguments never leak onto the stack.
     ///
-    /// The body must not panic: a panic cannot cross the C++ frames of the guard.
+    /// The body must not panic: a panic cannot cross the C++ frames of the guard, so a
+    /// panic there ends the process (an abort, with a message on stderr).
     pub fn guarded<F: FnOnce(&Api) -> R, R>(&self, body: F) -> Result<R> {
         run_guarded(&self.api, self.fpycall, body)
     }

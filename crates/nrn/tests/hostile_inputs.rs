@@ -407,3 +407,30 @@ fn neuron_cannot_be_reached_from_another_thread() {
     .expect("the thread ends");
     assert_eq!(outcome, (true, Some(nrn::NrnError::OtherThread)));
 }
+
+/// A panic inside the guard ends the process with an abort (never undefined behaviour):
+/// run in a child process of this test binary.
+#[test]
+fn a_panic_inside_the_guard_aborts_the_process() {
+    if std::env::var_os("NRN_RS_PANIC_CHILD").is_some() {
+        let (neuron, _turn) = common::neuron();
+        let _ = neuron.guarded(|_| panic!("a bug inside a guarded body"));
+        return;
+    }
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_panic_inside_the_guard_aborts_the_process",
+            "--nocapture",
+        ])
+        .env("NRN_RS_PANIC_CHILD", "1")
+        .output()
+        .unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(output.status.signal(), Some(libc::SIGABRT), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("a Rust panic inside a guarded NEURON call"),
+        "{stderr}"
+    );
+}
