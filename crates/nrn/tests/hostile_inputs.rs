@@ -426,8 +426,11 @@ fn a_panic_inside_the_guard_aborts_the_process() {
         .env("NRN_RS_PANIC_CHILD", "1")
         .output()
         .unwrap();
-    use std::os::unix::process::ExitStatusExt;
-    assert_eq!(output.status.signal(), Some(libc::SIGABRT), "{output:?}");
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&output.status),
+        Some(libc::SIGABRT),
+        "{output:?}"
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("a Rust panic inside a guarded NEURON call"),
