@@ -25,7 +25,7 @@ from pathlib import Path
 FOLDER = Path(__file__).resolve().parents[2] / "shared" / "data" / "morphologies"
 
 PRELUDE = r"""
-import gc, json, resource, sys, time
+import ctypes, gc, json, sys, time
 variant, path, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 from neuron import h
 h.load_file("stdlib.hoc")
@@ -38,9 +38,16 @@ class Cell:
         self.name = f"{STEM}[{index}]"
     def __str__(self):
         return self.name
-def rss():
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * resource.getpagesize()
+class MallocInfo(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+libc = ctypes.CDLL("libc.so.6")
+libc.mallinfo2.restype = MallocInfo
+def heap():
+    # Bytes in use on the C heap (glibc): NEURON's sections and points, Python's objects.
+    # Exact where resident memory moves in whole pages.
+    info = libc.mallinfo2()
+    return info.uordblks + info.hblkhd
 def import3d(cell):
     reader = h.Import3d_SWC_read()
     reader.quiet = 1
@@ -107,13 +114,13 @@ for i in range(n):
 MEASURE = (
     r"""
 gc.collect()
-before = rss()
+before = heap()
 cpu0, wall0 = time.process_time(), time.perf_counter()
 """
     + "{run}"
     + r"""
 cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-grown = rss() - before
+grown = heap() - before
 sections = sum(1 for _ in h.allsec())
 print("RESULT " + json.dumps({"cpu_ms": 1e3 * cpu / n, "wall_ms": 1e3 * wall / n,
                               "bytes": grown / n, "sections": sections / n}))
@@ -155,7 +162,7 @@ def main() -> int:
     results = {}
     print(
         f"\nmorphologies: {arguments.copies} copies per process, best of "
-        f"{arguments.repetitions} fresh processes; ms per cell (CPU), memory per cell"
+        f"{arguments.repetitions} fresh processes; ms per cell (CPU), heap memory per cell"
     )
     print(
         f"{'file':22s} {'sections':>8s} {'Import3d':>9s} {'plain':>8s} {'Patch':>8s} "
