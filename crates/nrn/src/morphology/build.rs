@@ -105,8 +105,9 @@ impl Neuron {
             .collect()
     }
 
-    /// Gives each of `sections` (one per section of `geometry`, in its order, without 3-D
-    /// points or connections yet) its points, and connects it (its 0 end) to its parent.
+    /// Gives each of `sections` (one per section of `geometry`, in its order, for one or
+    /// more cells one after another, without 3-D points or connections yet) its points,
+    /// and connects it (its 0 end) to its parent in the same cell.
     ///
     /// # Safety
     /// Every pointer is a live NEURON section that stays live during the call.
@@ -120,14 +121,14 @@ impl Neuron {
         sections: &[NonNull<Section>],
     ) -> Result<()> {
         geometry.check()?;
-        if sections.len() != geometry.sections.len() {
+        let per_cell = geometry.sections.len();
+        if per_cell == 0 || !sections.len().is_multiple_of(per_cell) {
             return Err(NrnError::InvalidArgument(format!(
-                "{} sections for a geometry of {}",
+                "{} sections for cells of {per_cell}",
                 sections.len(),
-                geometry.sections.len()
             )));
         }
-        if !vectors.is_empty() && vectors.len() != sections.len() {
+        if !vectors.is_empty() && vectors.len() != per_cell {
             return Err(NrnError::InvalidArgument(
                 "point Vectors of another geometry".to_string(),
             ));
@@ -135,37 +136,41 @@ impl Neuron {
         let pt3dadd = self.symbol("pt3dadd")?;
         let Some((clear, store, style)) = self.points_3d else {
             // SAFETY: the caller's promise, passed on.
-            return unsafe { self.shape_through_hoc(geometry, sections) };
+            return sections
+                .chunks(per_cell)
+                .try_for_each(|cell| unsafe { self.shape_through_hoc(geometry, cell) });
         };
-        // One guarded call for the whole cell: the checks above leave NEURON nothing to
+        // One guarded call for all the cells: the checks above leave NEURON nothing to
         // refuse (finite points, d >= 0, positions 0..=1, parents made before children).
         // SAFETY: inside the guard; every section is live (the caller's promise); a pushed
         // section is popped after pt3dadd, whose four arguments are Vectors held by
         // `vectors` and whose one result is popped.
         self.guarded(|api| unsafe {
-            for (index, (shape, section)) in geometry.sections.iter().zip(sections).enumerate() {
-                let section = section.as_ptr();
-                let points = &geometry.points[shape.points.clone()];
-                clear(section, points.len() as i32);
-                if let Some([x, y, z]) = shape.wire_from {
-                    style(section, x, y, z);
-                }
-                if let Some(Some(PointVectors(columns))) = vectors.get(index) {
-                    // pt3dadd(x, y, z, d) on the section: four Vectors of its points.
-                    (api.nrn_section_push)(section);
-                    for column in columns {
-                        (api.nrn_object_push)(column.as_ptr());
+            for cell in sections.chunks(per_cell) {
+                for (index, (shape, section)) in geometry.sections.iter().zip(cell).enumerate() {
+                    let section = section.as_ptr();
+                    let points = &geometry.points[shape.points.clone()];
+                    clear(section, points.len() as i32);
+                    if let Some([x, y, z]) = shape.wire_from {
+                        style(section, x, y, z);
                     }
-                    (api.nrn_function_call)(pt3dadd.0, 4);
-                    (api.nrn_double_pop)();
-                    (api.nrn_section_pop)();
-                } else {
-                    for [x, y, z, d] in points {
-                        store(section, *x, *y, *z, *d);
+                    if let Some(Some(PointVectors(columns))) = vectors.get(index) {
+                        // pt3dadd(x, y, z, d) on the section: four Vectors of its points.
+                        (api.nrn_section_push)(section);
+                        for column in columns {
+                            (api.nrn_object_push)(column.as_ptr());
+                        }
+                        (api.nrn_function_call)(pt3dadd.0, 4);
+                        (api.nrn_double_pop)();
+                        (api.nrn_section_pop)();
+                    } else {
+                        for [x, y, z, d] in points {
+                            store(section, *x, *y, *z, *d);
+                        }
                     }
-                }
-                if let Some((parent, x)) = shape.parent {
-                    (api.nrn_section_connect)(section, 0.0, sections[parent].as_ptr(), x);
+                    if let Some((parent, x)) = shape.parent {
+                        (api.nrn_section_connect)(section, 0.0, cell[parent].as_ptr(), x);
+                    }
                 }
             }
         })

@@ -410,6 +410,8 @@ impl Morphology {
             }
         };
         let mut cells = Vec::with_capacity(count);
+        let mut pointers = Vec::with_capacity(count * this.names.len());
+        let mut held = Vec::new();
         for _ in 0..count {
             let cell = Bound::new(
                 py,
@@ -424,12 +426,16 @@ impl Morphology {
                 // nrn.Section(name, cell): positional arguments are NEURON's fastest way.
                 sections.push(section_type.call1((name.bind(py), &cell))?);
             }
-            let (pointers, _held) = section_pointers(&sections)?;
-            // SAFETY: `sections` holds every section for the call.
-            unsafe { neuron.shape_sections(this.geometry(), vectors, &pointers)? };
+            let (cell_pointers, cell_held) = section_pointers(&sections)?;
+            pointers.extend(cell_pointers);
+            held.extend(cell_held);
             cell.borrow_mut().set_sections(sections);
             cells.push(cell);
         }
+        // All the cells' points and connections in one call into NEURON.
+        // SAFETY: the cells hold every section (and `held` those read through handles).
+        unsafe { neuron.shape_sections(this.geometry(), vectors, &pointers)? };
+        drop(held);
         match n {
             None => Ok(cells.remove(0).into_any()),
             Some(_) => Ok(Bound::new(py, Cells::new(cells))?.into_any()),
