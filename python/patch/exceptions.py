@@ -13,6 +13,7 @@ __all__ = [
     "DeletedSectionError",
     "SimulationError",
     "UninitializedError",
+    "EngineError",
     "ErrorHandlingError",
     "MechanismError",
     "MorphologyError",
@@ -65,6 +66,12 @@ class SimulationError(PatchError):
 
 class UninitializedError(SimulationError):
     """The simulation must be initialised first."""
+
+
+class EngineError(SimulationError):
+    """The chosen engine (CoreNEURON, or NEURON on several threads) cannot run the model;
+    the message names each object in the way and what to do. Raised before anything
+    runs."""
 
 
 class ErrorHandlingError(PatchError):

@@ -13,6 +13,7 @@
 
 mod bulk;
 mod call;
+pub mod engine;
 mod error;
 pub mod ffi;
 mod guard;

@@ -68,9 +68,34 @@ pub struct MechanismCompiler {
     pub cache_root: PathBuf,
 }
 
+/// What a compilation is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// `libnrnmech.so`, for NEURON.
+    Neuron,
+    /// `libcorenrnmech.so` (`nrnivmodl -coreneuron`): CoreNEURON's built-ins and these.
+    CoreNeuron,
+}
+
+impl Target {
+    fn library_name(self) -> &'static str {
+        match self {
+            Target::Neuron => "libnrnmech.so",
+            Target::CoreNeuron => "libcorenrnmech.so",
+        }
+    }
+}
+
 impl MechanismCompiler {
     /// The `libnrnmech.so` built from `mod_files`, compiled now unless cached.
     pub fn compile(&self, mod_files: &[PathBuf]) -> Result<PathBuf> {
+        self.compile_for(mod_files, Target::Neuron)
+    }
+
+    /// The library built from `mod_files` for `target`, compiled now unless cached. Each
+    /// target has its own folder in the cache, so NEURON's library is never rebuilt for
+    /// CoreNEURON's.
+    pub fn compile_for(&self, mod_files: &[PathBuf], target_kind: Target) -> Result<PathBuf> {
         if mod_files.is_empty() {
             return Err(NrnError::MechanismBuild(
                 "there are no .mod files to compile".to_string(),
@@ -78,11 +103,15 @@ impl MechanismCompiler {
         }
         let sources = read_sources(mod_files)?;
         let version_dir = self.cache_root.join(sanitize(&self.neuron_version));
-        let target = version_dir.join(digest(&sources));
+        let target = version_dir.join(match target_kind {
+            Target::Neuron => digest(&sources),
+            Target::CoreNeuron => format!("{}-coreneuron", digest(&sources)),
+        });
+        let library_name = target_kind.library_name();
         make_private_folder(&version_dir)?;
         check_private(&self.cache_root)?;
         check_private(&version_dir)?;
-        if let Some(library) = find_library(&target) {
+        if let Some(library) = find_library(&target, library_name) {
             check_private(&target)?;
             return Ok(library);
         }
@@ -94,20 +123,20 @@ impl MechanismCompiler {
                 .map_or(0, |elapsed| elapsed.as_nanos())
         ));
         let result = self
-            .build_in(&building, &sources)
-            .and_then(|()| publish(&building, &target));
+            .build_in(&building, &sources, target_kind)
+            .and_then(|()| publish(&building, &target, library_name));
         let _ = std::fs::remove_dir_all(&building);
         result?;
         check_private(&target)?;
-        find_library(&target).ok_or_else(|| {
+        find_library(&target, library_name).ok_or_else(|| {
             NrnError::MechanismBuild(format!(
-                "nrnivmodl made no libnrnmech.so in {}",
+                "nrnivmodl made no {library_name} in {}",
                 target.display()
             ))
         })
     }
 
-    fn build_in(&self, folder: &Path, sources: &[(String, Vec<u8>)]) -> Result<()> {
+    fn build_in(&self, folder: &Path, sources: &[(String, Vec<u8>)], target: Target) -> Result<()> {
         make_private_folder(folder)?;
         for (name, content) in sources {
             let file = folder.join(name);
@@ -123,10 +152,11 @@ impl MechanismCompiler {
         };
         let output = runnable
             .and_then(|()| {
-                Command::new(&self.nrnivmodl)
-                    .arg(".")
-                    .current_dir(folder)
-                    .output()
+                let mut command = Command::new(&self.nrnivmodl);
+                if target == Target::CoreNeuron {
+                    command.arg("-coreneuron");
+                }
+                command.arg(".").current_dir(folder).output()
             })
             .map_err(|error| {
                 NrnError::MechanismBuild(format!(
@@ -135,7 +165,7 @@ impl MechanismCompiler {
                     self.nrnivmodl.display()
                 ))
             })?;
-        if output.status.success() && find_library(folder).is_some() {
+        if output.status.success() && find_library(folder, target.library_name()).is_some() {
             return Ok(());
         }
         let printed = format!(
@@ -202,20 +232,20 @@ fn digest(sources: &[(String, Vec<u8>)]) -> String {
 }
 
 /// Moves a finished build into place; losing the race to another process is fine.
-fn publish(building: &Path, target: &Path) -> Result<()> {
+fn publish(building: &Path, target: &Path, library_name: &str) -> Result<()> {
     match std::fs::rename(building, target) {
         Ok(()) => Ok(()),
-        Err(_) if find_library(target).is_some() => Ok(()),
+        Err(_) if find_library(target, library_name).is_some() => Ok(()),
         Err(error) => Err(io_error("move into place", target, &error)),
     }
 }
 
-/// `<folder>/<architecture>/libnrnmech.so`.
-fn find_library(folder: &Path) -> Option<PathBuf> {
+/// `<folder>/<architecture>/<library_name>`.
+fn find_library(folder: &Path, library_name: &str) -> Option<PathBuf> {
     std::fs::read_dir(folder)
         .ok()?
         .filter_map(std::result::Result::ok)
-        .map(|entry| entry.path().join("libnrnmech.so"))
+        .map(|entry| entry.path().join(library_name))
         .find(|library| library.is_file())
 }
 

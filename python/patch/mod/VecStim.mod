@@ -20,7 +20,9 @@ ASSIGNED {
 }
 
 VERBATIM
+#if !NRNBBCORE
 #define PATCH_VECSTIM_TIMES (*reinterpret_cast<Object**>(&(_p_ptr)))
+#endif
 ENDVERBATIM
 
 INITIAL {
@@ -41,24 +43,30 @@ NET_RECEIVE (w) {
     }
 }
 
-: Sets etime to the next time at or after t, or to t - 1 when there is none.
+: Sets etime to the next time at or after t, or to t - 1 when there is none. NEURON keeps
+: the times in the user's Vector; CoreNEURON in its own copy, made by bbcore_read.
 PROCEDURE next_time() {
 VERBATIM
     etime = t - 1.0;
-#if !NRNBBCORE
-    Object* times = PATCH_VECSTIM_TIMES;
-    if (times) {
-        double* values = nullptr;
-        int count = vector_instance_px(times->u.this_pointer, &values);
-        while (index < count && values[static_cast<int>(index)] < t) {
-            index += 1;
-        }
-        if (index < count) {
-            etime = values[static_cast<int>(index)];
-            index += 1;
-        }
+    double* values = nullptr;
+    int count = 0;
+#if NRNBBCORE
+    if (_p_ptr) {
+        count = vector_capacity(_p_ptr);
+        values = vector_vec(_p_ptr);
+    }
+#else
+    if (PATCH_VECSTIM_TIMES) {
+        count = vector_instance_px(PATCH_VECSTIM_TIMES->u.this_pointer, &values);
     }
 #endif
+    while (index < count && values[static_cast<int>(index)] < t) {
+        index += 1;
+    }
+    if (index < count) {
+        etime = values[static_cast<int>(index)];
+        index += 1;
+    }
 ENDVERBATIM
 }
 
@@ -92,6 +100,39 @@ ENDVERBATIM
 }
 
 VERBATIM
-static void bbcore_write(double*, int*, int*, int*, _threadargsproto_) {}
-static void bbcore_read(double*, int*, int*, int*, _threadargsproto_) {}
+/* CoreNEURON takes the times over in two calls: the first (iarray null) only counts the
+ * space, one int for the count and one double per time; the second copies them. */
+static void bbcore_write(double* xarray, int* iarray, int* xoffset, int* ioffset, _threadargsproto_) {
+#if !NRNBBCORE
+    double* values = nullptr;
+    int count = 0;
+    if (PATCH_VECSTIM_TIMES) {
+        count = vector_instance_px(PATCH_VECSTIM_TIMES->u.this_pointer, &values);
+    }
+    if (iarray) {
+        iarray[*ioffset] = count;
+        for (int i = 0; i < count; ++i) {
+            xarray[*xoffset + i] = values[i];
+        }
+    }
+    *ioffset += 1;
+    *xoffset += count;
+#endif
+}
+
+/* CoreNEURON's side: a Vector of its own holding the times. */
+static void bbcore_read(double* xarray, int* iarray, int* xoffset, int* ioffset, _threadargsproto_) {
+#if NRNBBCORE
+    int count = iarray[*ioffset];
+    if (!_p_ptr) {
+        _p_ptr = vector_new1(count);
+    }
+    double* values = vector_vec(_p_ptr);
+    for (int i = 0; i < count; ++i) {
+        values[i] = xarray[*xoffset + i];
+    }
+    *ioffset += 1;
+    *xoffset += count;
+#endif
+}
 ENDVERBATIM

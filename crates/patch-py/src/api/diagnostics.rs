@@ -4,6 +4,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::api::engines::{coreneuron_unavailable, usable_cores};
 use crate::neuron::attach::attach;
 use crate::neuron::errors::PatchResult;
 use crate::neuron::launch::launcher_size;
@@ -26,7 +27,7 @@ pub fn neuron_features(py: Python<'_>) -> PatchResult<Bound<'_, PyDict>> {
 }
 
 /// What `python -m patch info` reports: versions, the NEURON in use, the fast paths, MPI,
-/// and the mechanism cache.
+/// the mechanism cache and the engines.
 #[pyfunction]
 pub fn diagnostics(py: Python<'_>) -> PatchResult<Bound<'_, PyDict>> {
     let report = neuron_features(py)?;
@@ -44,5 +45,7 @@ pub fn diagnostics(py: Python<'_>) -> PatchResult<Bound<'_, PyDict>> {
     report.set_item("mpi_ranks", ranks)?;
     report.set_item("mechanism_cache", nrn::mechanisms::default_cache_root())?;
     report.set_item("mechanism_libraries", loaded_libraries())?;
+    report.set_item("usable_cores", usable_cores(py)?)?;
+    report.set_item("coreneuron_unavailable", coreneuron_unavailable(py)?)?;
     Ok(report)
 }

@@ -9,6 +9,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
+use crate::api::engines::choose;
 use crate::api::run;
 use crate::neuron::attach::attach;
 use crate::neuron::capture::{capture_output, neuron_call, pass_on};
@@ -385,23 +386,35 @@ impl PythonHocInterpreter {
     }
 
     /// Initialises at `v_init` (default: `p.v_init`) and runs until `duration` ms
-    /// (default: `p.tstop`); `progress=True`
-    /// shows a progress bar (tqdm, when installed) updated from simulation time.
-    #[pyo3(signature = (duration = None, v_init = None, progress = false))]
+    /// (default: `p.tstop`); `progress=True` shows a progress bar (tqdm, when installed)
+    /// updated from simulation time. `engine="coreneuron"` runs on CoreNEURON and
+    /// `threads=n` (or `"auto"`) on n threads, after a check that the model can.
+    #[pyo3(signature = (duration = None, v_init = None, progress = false, *, engine = None, threads = None))]
     fn run(
         &self,
         py: Python<'_>,
         duration: Option<f64>,
         v_init: Option<f64>,
         progress: bool,
+        engine: Option<Bound<'_, PyAny>>,
+        threads: Option<Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        run::run(&self.h(py)?, duration, v_init, progress)
+        let choice = choose(py, engine.as_ref(), threads.as_ref())?;
+        run::run(&self.h(py)?, duration, v_init, progress, choice)
     }
 
     /// NEURON's `continuerun`: runs *until* `tstop` ms (not for `tstop` ms, unlike
-    /// nrn-patch 8), without initialising.
-    fn continuerun(&self, py: Python<'_>, tstop: f64) -> PyResult<()> {
-        run::continuerun(&self.h(py)?, tstop)
+    /// nrn-patch 8), without initialising; `engine=` as in `run`.
+    #[pyo3(signature = (tstop, *, engine = None, threads = None))]
+    fn continuerun(
+        &self,
+        py: Python<'_>,
+        tstop: f64,
+        engine: Option<Bound<'_, PyAny>>,
+        threads: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let choice = choose(py, engine.as_ref(), threads.as_ref())?;
+        run::continuerun(&self.h(py)?, tstop, choice)
     }
 
     /// One time step.

@@ -3,5 +3,6 @@
 
 pub mod core;
 pub mod diagnostics;
+pub mod engines;
 pub mod interpreter;
 pub mod run;

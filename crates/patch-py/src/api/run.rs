@@ -8,12 +8,18 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::api::engines::{check, current_threads, with_engine, EngineChoice};
 use crate::neuron::capture::neuron_call;
 use crate::neuron::errors::warn;
-use crate::neuron::interruptible::advance;
+use crate::neuron::exceptions::EngineError;
+use crate::neuron::interruptible::{advance, Pace};
 use crate::neuron::run_state;
 use crate::neuron::run_state::{check_can_continue, warn_before_continuing};
-use crate::parallel::context::{existing_context, parallel_run, run_parallel, ParallelContext};
+use crate::objects::protocol::unwrap;
+use crate::parallel::context::{
+    context, existing_context, parallel_run, run_parallel, ParallelContext,
+};
+use nrn::engine::Engine;
 
 /// `finitialize(v)`, with the ParallelContext (if one exists) prepared for `psolve`.
 pub fn initialise(py: Python<'_>, v: Option<f64>) -> PyResult<()> {
@@ -30,6 +36,7 @@ pub fn run(
     duration: Option<f64>,
     v_init: Option<f64>,
     progress: bool,
+    choice: EngineChoice,
 ) -> PyResult<()> {
     let py = h.py();
     let tstop: f64 = match duration {
@@ -47,27 +54,23 @@ pub fn run(
         Some(v_init) => v_init,
         None => h.getattr("v_init")?.extract()?,
     };
-    initialise(py, Some(v_init))?;
-    without_garbage_collection(py, || {
-        if !progress {
-            return advance_to(h, tstop);
-        }
-        let bar = ProgressBar::new(py, tstop)?;
-        // A hundred steps: each costs one call into NEURON, nothing per time step.
-        let chunk = tstop / 100.0;
-        let mut target = 0.0;
-        while target < tstop {
-            target = (target + chunk).min(tstop);
-            advance_to(h, target)?;
-            bar.update(h.getattr("t")?.extract()?)?;
-        }
-        bar.close()
+    check(py, choice)?;
+    with_engine(py, choice, || {
+        initialise(py, Some(v_init))?;
+        without_garbage_collection(py, || {
+            if !progress {
+                return advance_to(h, tstop, choice.engine, None);
+            }
+            let bar = ProgressBar::new(py, tstop)?;
+            advance_to(h, tstop, choice.engine, Some(&|now| bar.update(now)))?;
+            bar.close()
+        })
     })
 }
 
 /// NEURON's `continuerun`: runs *until* `tstop` ms, without initialising; a warning when
 /// the simulation is already there.
-pub fn continuerun(h: &Bound<'_, PyAny>, tstop: f64) -> PyResult<()> {
+pub fn continuerun(h: &Bound<'_, PyAny>, tstop: f64, choice: EngineChoice) -> PyResult<()> {
     let py = h.py();
     if !tstop.is_finite() {
         return Err(PyValueError::new_err(format!(
@@ -85,8 +88,22 @@ pub fn continuerun(h: &Bound<'_, PyAny>, tstop: f64) -> PyResult<()> {
         return Ok(());
     }
     check_can_continue(py)?;
+    let threads = current_threads(py)?;
+    if choice.threads != threads {
+        // NEURON checks the delays between threads when it initialises only.
+        return Err(EngineError::new_err(format!(
+            "the simulation was initialised with {threads} thread{}: the thread count is \
+             chosen when a run starts, with p.run(..., threads={}) (or p.finitialize() \
+             after changing it)",
+            if threads == 1 { "" } else { "s" },
+            choice.threads
+        )));
+    }
+    check(py, choice)?;
     warn_before_continuing(py, "continuerun")?;
-    without_garbage_collection(py, || advance_to(h, tstop))
+    with_engine(py, choice, || {
+        without_garbage_collection(py, || advance_to(h, tstop, choice.engine, None))
+    })
 }
 
 /// One time step.
@@ -98,13 +115,31 @@ pub fn fadvance(h: &Bound<'_, PyAny>) -> PyResult<()> {
     Ok(())
 }
 
-/// Runs from the current time to `tstop`: psolve in parallel runs, continuerun
-/// otherwise.
-fn advance_to(h: &Bound<'_, PyAny>, tstop: f64) -> PyResult<()> {
+/// Runs from the current time to `tstop`: psolve in parallel runs and on CoreNEURON
+/// (which only psolve starts), continuerun otherwise; `after_piece` is told the time
+/// reached after each piece.
+fn advance_to(
+    h: &Bound<'_, PyAny>,
+    tstop: f64,
+    engine: Engine,
+    after_piece: Option<&dyn Fn(f64) -> PyResult<()>>,
+) -> PyResult<()> {
     let py = h.py();
-    match parallel_run(py) {
-        Some(context) => run_parallel(&context, tstop),
-        None => advance(py, h, None, tstop),
+    let pace = match engine {
+        Engine::Neuron => Pace::NEURON,
+        Engine::CoreNeuron => Pace::CORENEURON,
+    };
+    let pace = match after_piece {
+        Some(after_piece) => pace.reporting(after_piece),
+        None => pace,
+    };
+    match (parallel_run(py), engine) {
+        (Some(context), _) => run_parallel(&context, tstop, &pace),
+        (None, Engine::CoreNeuron) => {
+            let neuron_context = unwrap(context(py)?.as_any())?;
+            advance(py, h, Some(&neuron_context), tstop, &pace)
+        }
+        (None, Engine::Neuron) => advance(py, h, None, tstop, &pace),
     }
 }
 

@@ -15,6 +15,7 @@ import_exception!(patch.exceptions, DeletedSectionError);
 import_exception!(patch.exceptions, UninitializedError);
 import_exception!(patch.exceptions, MechanismError);
 import_exception!(patch.exceptions, MorphologyError);
+import_exception!(patch.exceptions, EngineError);
 import_exception!(patch.exceptions, ParallelError);
 import_exception!(patch.exceptions, ParallelConnectError);
 import_exception!(patch.exceptions, BroadcastError);

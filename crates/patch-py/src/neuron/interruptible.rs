@@ -16,8 +16,34 @@ use pyo3::prelude::*;
 use crate::neuron::capture::neuron_call;
 use crate::neuron::types::hoc_attribute;
 
-/// The wall time a piece aims at.
-const PIECE: Duration = Duration::from_millis(250);
+/// How a run is cut: the wall time a piece aims at, and what to do after each (a
+/// progress bar's update, given the time reached).
+pub struct Pace<'a> {
+    pub piece: Duration,
+    pub after_piece: &'a dyn Fn(f64) -> PyResult<()>,
+}
+
+impl Pace<'_> {
+    /// NEURON's engine: a quarter of a second, so Ctrl-C answers at once.
+    pub const NEURON: Pace<'static> = Pace {
+        piece: Duration::from_millis(250),
+        after_piece: &|_| Ok(()),
+    };
+    /// CoreNEURON copies the model in and out at every call (about 8 ms for 1,000
+    /// two-section cells): pieces of a few seconds keep that below 1%.
+    pub const CORENEURON: Pace<'static> = Pace {
+        piece: Duration::from_millis(2500),
+        after_piece: &|_| Ok(()),
+    };
+
+    /// The same pace, reporting each piece's end to `after_piece`.
+    pub fn reporting<'a>(&self, after_piece: &'a dyn Fn(f64) -> PyResult<()>) -> Pace<'a> {
+        Pace {
+            piece: self.piece,
+            after_piece,
+        }
+    }
+}
 /// The first piece, in time steps: short, until the speed of the model is known.
 const FIRST_PIECE_STEPS: f64 = 10.0;
 
@@ -28,6 +54,7 @@ pub fn advance(
     h: &Bound<'_, PyAny>,
     parallel: Option<&Bound<'_, PyAny>>,
     tstop: f64,
+    pace: &Pace<'_>,
 ) -> PyResult<()> {
     let dt: f64 = h.getattr(pyo3::intern!(py, "dt"))?.extract()?;
     let mut length = FIRST_PIECE_STEPS * dt;
@@ -54,19 +81,20 @@ pub fn advance(
             }));
         }
         let after: f64 = h.getattr(pyo3::intern!(py, "t"))?.extract()?;
+        (pace.after_piece)(after)?;
         if after <= now {
             // NEURON stopped on its own (`stoprun`): so does the run.
             return Ok(());
         }
-        length = next_length(length, slowest, dt);
+        length = next_length(length, slowest, dt, pace.piece);
     }
 }
 
 /// The next piece's simulated length, from how long the last one took.
-fn next_length(length: f64, took: Duration, dt: f64) -> f64 {
-    if took < PIECE / 2 {
+fn next_length(length: f64, took: Duration, dt: f64, piece: Duration) -> f64 {
+    if took < piece / 2 {
         length * 2.0
-    } else if took > PIECE * 2 {
+    } else if took > piece * 2 {
         (length / 2.0).max(dt)
     } else {
         length
@@ -98,9 +126,12 @@ mod tests {
     #[test]
     fn pieces_grow_while_fast_and_shrink_when_slow() {
         let dt = 0.025;
-        assert_eq!(next_length(1.0, Duration::from_millis(10), dt), 2.0);
-        assert_eq!(next_length(1.0, Duration::from_millis(250), dt), 1.0);
-        assert_eq!(next_length(1.0, Duration::from_secs(2), dt), 0.5);
-        assert_eq!(next_length(dt, Duration::from_secs(2), dt), dt);
+        let piece = Pace::NEURON.piece;
+        assert_eq!(next_length(1.0, Duration::from_millis(10), dt, piece), 2.0);
+        assert_eq!(next_length(1.0, Duration::from_millis(250), dt, piece), 1.0);
+        assert_eq!(next_length(1.0, Duration::from_secs(2), dt, piece), 0.5);
+        assert_eq!(next_length(dt, Duration::from_secs(2), dt, piece), dt);
+        let piece = Pace::CORENEURON.piece;
+        assert_eq!(next_length(1.0, Duration::from_millis(250), dt, piece), 2.0);
     }
 }

@@ -5,15 +5,19 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use nrn::mechanisms::{default_cache_root, MechanismCompiler};
+use nrn::engine::mechanisms_defined_in;
+use nrn::mechanisms::{default_cache_root, MechanismCompiler, Target};
 use pyo3::prelude::*;
 
 use crate::neuron::attach::attach;
 use crate::neuron::capture::neuron_call;
 use crate::neuron::errors::PatchResult;
+use crate::neuron::exceptions::EngineError;
 use crate::neuron::types::neuron_types;
 
 static LOADED: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
+/// The CoreNEURON library this process handed to NEURON: NEURON loads one, once.
+static CORENEURON_LIBRARY: Mutex<Option<PathBuf>> = Mutex::new(None);
 
 fn compiler(py: Python<'_>) -> PyResult<MechanismCompiler> {
     let executable: PathBuf = py.import("sys")?.getattr("executable")?.extract()?;
@@ -105,4 +109,54 @@ pub fn ensure_patch_mechanisms(py: Python<'_>) -> PatchResult<()> {
     let sources = mod_files_in(&package.with_file_name("mod"))?;
     compile_and_load(py, &sources)?;
     Ok(())
+}
+
+/// The `.mod` files behind every library loaded through Patch: the copies in the cache
+/// folder each was compiled in (`<folder>/<architecture>/libnrnmech.so`), so CoreNEURON
+/// gets exactly what NEURON runs.
+fn loaded_sources() -> PyResult<Vec<PathBuf>> {
+    let mut sources = Vec::new();
+    for library in loaded_libraries() {
+        if let Some(folder) = library.parent().and_then(Path::parent) {
+            sources.extend(mod_files_in(folder)?);
+        }
+    }
+    Ok(sources)
+}
+
+/// The mechanisms the `.mod` files loaded through Patch define: those CoreNEURON gets
+/// compiled.
+pub fn mechanisms_loaded_through_patch() -> PyResult<HashSet<String>> {
+    let mut names = HashSet::new();
+    for file in loaded_sources()? {
+        let source = std::fs::read_to_string(&file).unwrap_or_default();
+        names.extend(mechanisms_defined_in(&source));
+    }
+    Ok(names)
+}
+
+/// CoreNEURON's library for the mechanisms loaded through Patch (its own among them),
+/// compiled on first use into the same cache (`nrnivmodl -coreneuron`). NEURON loads one
+/// CoreNEURON library per process, so a run after more mechanisms were loaded is refused
+/// with the reason.
+pub fn coreneuron_library(py: Python<'_>) -> PatchResult<PathBuf> {
+    // Patch's own are always in: every rank then hands CoreNEURON the same mechanisms.
+    ensure_patch_mechanisms(py)?;
+    let wanted = compiler(py)?.compile_for(&loaded_sources()?, Target::CoreNeuron)?;
+    let mut handed = CORENEURON_LIBRARY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match &*handed {
+        Some(handed) if *handed != wanted => Err(EngineError::new_err(
+            "mechanisms were loaded after CoreNEURON first ran in this process, and NEURON \
+             loads CoreNEURON's mechanisms once: load every mechanism (p.load_mechanisms) \
+             before the first CoreNEURON run, or start a new process",
+        )
+        .into()),
+        Some(_) => Ok(wanted),
+        None => {
+            *handed = Some(wanted.clone());
+            Ok(wanted)
+        }
+    }
 }

@@ -12,7 +12,7 @@ use super::registry::wrap;
 
 /// A spike detector: its NEURON source (object, or section) and, for a section, the
 /// position.
-type Detector = (isize, u64);
+pub type Detector = (isize, u64);
 
 /// The Vector a detector records into, valid while its source's Patch wrapper is the one
 /// that was alive when it started (a later object at a reused address is another source).
@@ -24,7 +24,9 @@ struct Recording {
 static RECORDINGS: Mutex<Option<FxHashMap<Detector, Recording>>> = Mutex::new(None);
 
 /// The detector of a NEURON NetCon, with the Patch wrapper of its source.
-fn detector<'py>(netcon: &Bound<'py, PyAny>) -> PyResult<Option<(Detector, Bound<'py, PyAny>)>> {
+pub fn detector<'py>(
+    netcon: &Bound<'py, PyAny>,
+) -> PyResult<Option<(Detector, Bound<'py, PyAny>)>> {
     let py = netcon.py();
     let pre = netcon.call_method0(pyo3::intern!(py, "pre"))?;
     if !pre.is_none() {

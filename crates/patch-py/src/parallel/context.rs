@@ -11,7 +11,7 @@ use crate::neuron::attach::attach;
 use crate::neuron::capture::neuron_call;
 use crate::neuron::errors::PatchResult;
 use crate::neuron::exceptions::{BroadcastError, ParallelConnectError, ParallelError};
-use crate::neuron::interruptible::advance;
+use crate::neuron::interruptible::{advance, Pace};
 use crate::neuron::run_state::ever_initialised;
 use crate::neuron::run_state::{check_can_continue, initialise, warn_before_continuing};
 use crate::neuron::types::has_type;
@@ -179,7 +179,15 @@ impl ParallelContext {
         } else {
             initialise(py, None, || ParallelContext::prepare_run(slf))?;
         }
-        run_parallel(slf, tstop)
+        run_parallel(slf, tstop, &Pace::NEURON)
+    }
+
+    /// Gives each spike source without a GID that CoreNEURON needs one for (sections
+    /// NetCons watch; point processes and artificial cells whose spikes are recorded) a new
+    /// GID, beyond those in use on every rank. Collective: call it on every rank. Returns
+    /// the GIDs given on this rank.
+    fn assign_gids(slf: &Bound<'_, Self>) -> PyResult<Vec<i64>> {
+        super::gid::assign_gids(slf)
     }
 
     /// NEURON's `set_maxstep`: the largest step (ms) between spike exchanges; Patch uses
@@ -462,7 +470,11 @@ impl ParallelContext {
 }
 
 /// `psolve` to `tstop`, once every rank agreed to run to the same time.
-pub fn run_parallel(context: &Bound<'_, ParallelContext>, tstop: f64) -> PyResult<()> {
+pub fn run_parallel(
+    context: &Bound<'_, ParallelContext>,
+    tstop: f64,
+    pace: &Pace<'_>,
+) -> PyResult<()> {
     let py = context.py();
     let neuron_context = unwrap(context.as_any())?;
     agree(
@@ -471,7 +483,7 @@ pub fn run_parallel(context: &Bound<'_, ParallelContext>, tstop: f64) -> PyResul
         Collective::Run { tstop },
     )?;
     let h = neuron_types(py)?.h.bind(py);
-    advance(py, h, Some(&neuron_context), tstop)
+    advance(py, h, Some(&neuron_context), tstop, pace)
 }
 
 /// On the root: what a broadcast sends, checked before any rank waits for it.

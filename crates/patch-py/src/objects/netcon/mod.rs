@@ -1,6 +1,7 @@
 //! The NetCon class: a connection that keeps both ends alive and remembers them. Making
 //! one (its sources, targets and settings) is in `wiring`.
 
+pub mod callbacks;
 pub mod wiring;
 
 use pyo3::exceptions::PyValueError;
@@ -13,7 +14,7 @@ use crate::neuron::capture::neuron_call_as;
 use crate::neuron::errors::warn;
 use crate::neuron::errors::PatchResult;
 use crate::neuron::exceptions::{HocRecordError, ParallelConnectError};
-use crate::neuron::types::neuron_types;
+use crate::neuron::types::{neuron_kind, neuron_types, NeuronKind};
 use crate::objects::base::PythonHocObject;
 use crate::objects::protocol::{call_unwrapped, object_handle, unwrap};
 use crate::objects::registry::wrap;
@@ -162,6 +163,11 @@ impl NetCon {
             if let Some(spikes) = &slf.borrow().spikes {
                 return Ok(spikes.bind(py).clone());
             }
+        }
+        if let Some(function) = vector.as_ref().filter(|given| is_python_function(given)) {
+            neuron_call_as::<HocRecordError, _>(py, || neuron.call_method1("record", (function,)))?;
+            callbacks::remember(slf.as_any())?;
+            return Ok(function.clone());
         }
         let vector = match (vector, super::spike_recordings::existing(&neuron)?) {
             (None, Some(shared)) => shared,
@@ -318,4 +324,12 @@ fn set_core_number(netcon: &Bound<'_, NetCon>, name: &str, value: f64) -> PatchR
     let handle = object_handle(netcon.as_any())?;
     let neuron = attach(netcon.py())?;
     Ok(neuron.set_property(&handle, name, value)?)
+}
+
+/// A function to call on each spike: callable, and neither a NEURON object nor a Patch
+/// wrapper of one (both are callable too).
+fn is_python_function(given: &Bound<'_, PyAny>) -> bool {
+    given.is_callable()
+        && !given.is_instance_of::<PythonHocObject>()
+        && neuron_kind(given).is_ok_and(|kind| kind == NeuronKind::Other)
 }

@@ -1,0 +1,379 @@
+//! The engine of a run: `engine="neuron"|"coreneuron"` and `threads=`, the check before
+//! the run (the rules are in `nrn::engine`; the facts are gathered here from NEURON), and
+//! NEURON's settings for the run, put back afterwards.
+
+use std::collections::HashSet;
+
+use nrn::engine::{blockers, built_into_coreneuron, refusal, Blocker, Engine, ModelFacts};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyString};
+
+use crate::neuron::capture::neuron_call;
+use crate::neuron::errors::PatchResult;
+use crate::neuron::exceptions::EngineError;
+use crate::neuron::mechanisms::{coreneuron_library, mechanisms_loaded_through_patch};
+use crate::neuron::types::{hoc_attribute, neuron_types};
+use crate::objects::netcon::callbacks::netcons_calling_python;
+use crate::objects::protocol::unwrap;
+use crate::objects::spike_recordings;
+use crate::parallel::context::{context, parallel_run};
+
+/// The engine and thread count a run asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EngineChoice {
+    pub engine: Engine,
+    pub threads: usize,
+}
+
+/// The choice `engine` and `threads` name. Unset, NEURON's settings stand: CoreNEURON if
+/// `neuron.coreneuron.enable` is on, and the threads `ParallelContext.nthread` has (1
+/// unless changed).
+pub fn choose(
+    py: Python<'_>,
+    engine: Option<&Bound<'_, PyAny>>,
+    threads: Option<&Bound<'_, PyAny>>,
+) -> PyResult<EngineChoice> {
+    let engine = match engine {
+        None => {
+            let enabled: bool = coreneuron_settings(py)?.getattr("enable")?.extract()?;
+            if enabled {
+                Engine::CoreNeuron
+            } else {
+                Engine::Neuron
+            }
+        }
+        Some(name) => name
+            .cast::<PyString>()
+            .ok()
+            .and_then(|name| Engine::from_name(name.to_str().ok()?))
+            .ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "engine is \"neuron\" or \"coreneuron\", got {}",
+                    name.repr()
+                        .map_or_else(|_| "?".into(), |repr| repr.to_string())
+                ))
+            })?,
+    };
+    let threads = match threads {
+        None => current_threads(py)?,
+        Some(count) => thread_count(count)?,
+    };
+    Ok(EngineChoice { engine, threads })
+}
+
+/// `threads=`: a positive whole number, or `"auto"` for the cores this process may use.
+fn thread_count(count: &Bound<'_, PyAny>) -> PyResult<usize> {
+    let py = count.py();
+    if count
+        .cast::<PyString>()
+        .is_ok_and(|text| text.to_str().is_ok_and(|text| text == "auto"))
+    {
+        let os = py.import("os")?;
+        return match os.call_method1("sched_getaffinity", (0,)) {
+            Ok(cores) => cores.len(),
+            Err(_) => os
+                .call_method0("cpu_count")?
+                .extract::<Option<usize>>()
+                .map(|cores| cores.unwrap_or(1)),
+        };
+    }
+    let whole = if count.is_instance_of::<PyBool>() {
+        None
+    } else {
+        count
+            .extract::<usize>()
+            .ok()
+            .filter(|&threads| threads >= 1)
+    };
+    whole.ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "threads is a whole number from 1, or \"auto\" for every core this process may \
+             use, got {}",
+            count
+                .repr()
+                .map_or_else(|_| "?".into(), |repr| repr.to_string())
+        ))
+    })
+}
+
+/// NEURON's thread count now.
+pub fn current_threads(py: Python<'_>) -> PyResult<usize> {
+    let neuron_context = unwrap(context(py)?.as_any())?;
+    neuron_context
+        .call_method0("nthread")?
+        .extract::<f64>()
+        .map(|count| count as usize)
+}
+
+/// Refuses with an EngineError, before anything runs, a model `choice` cannot run,
+/// naming every object in the way (on every rank, so all ranks stop together).
+pub fn check(py: Python<'_>, choice: EngineChoice) -> PyResult<()> {
+    let mut problems = if choice
+        == (EngineChoice {
+            engine: Engine::Neuron,
+            threads: 1,
+        }) {
+        Vec::new()
+    } else {
+        let facts = gather_facts(py, choice)?;
+        blockers(choice.engine, choice.threads, &facts)
+    };
+    if let Some(parallel) = parallel_run(py) {
+        problems = problems_on_every_rank(&unwrap(parallel.as_any())?, problems)?;
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(EngineError::new_err(refusal(
+        choice.engine,
+        choice.threads,
+        &problems,
+    )))
+}
+
+/// Every rank's problems, each prefixed with its rank, on every rank.
+fn problems_on_every_rank(
+    neuron_context: &Bound<'_, PyAny>,
+    mine: Vec<Blocker>,
+) -> PyResult<Vec<Blocker>> {
+    let described: Vec<(String, String)> = mine
+        .into_iter()
+        .map(|blocker| (blocker.problem, blocker.fix))
+        .collect();
+    let everyone: Vec<Vec<(String, String)>> = neuron_context
+        .call_method1("py_allgather", (described,))?
+        .extract()?;
+    Ok(everyone
+        .into_iter()
+        .enumerate()
+        .flat_map(|(rank, problems)| {
+            problems.into_iter().map(move |(problem, fix)| Blocker {
+                problem: format!("rank {rank}: {problem}"),
+                fix,
+            })
+        })
+        .collect())
+}
+
+/// What the rules of `choice` need to know about the model.
+fn gather_facts(py: Python<'_>, choice: EngineChoice) -> PyResult<ModelFacts> {
+    let h = neuron_types(py)?.h.bind(py);
+    let core = choice.engine == Engine::CoreNeuron;
+    let dt: f64 = h.getattr("dt")?.extract()?;
+    let mut facts = ModelFacts {
+        dt,
+        cvode_active: core
+            && h.getattr("cvode")?
+                .call_method0("active")?
+                .extract::<f64>()?
+                != 0.0,
+        ..ModelFacts::default()
+    };
+    for section in h.call_method0("allsec")?.try_iter()? {
+        let section = section?;
+        if section
+            .call_method1("has_membrane", ("extracellular",))?
+            .extract::<f64>()?
+            != 0.0
+        {
+            facts
+                .extracellular_sections
+                .push(section.call_method0("name")?.extract()?);
+        }
+    }
+    facts.linear_mechanisms = instances(py, "LinearMechanism")?;
+    let mut sources = HashSet::new();
+    for netcon in hoc_attribute(py, "List")?.call1(("NetCon",))?.try_iter()? {
+        let netcon = netcon?;
+        let source_gid: f64 = netcon.call_method0("srcgid")?.extract()?;
+        let watched = netcon.call_method0("preseg")?;
+        if core && source_gid < 0.0 {
+            let source = netcon.call_method0("pre")?;
+            if !watched.is_none() {
+                let name = watched.str()?.to_string();
+                if sources.insert(name.clone()) {
+                    facts.sources_without_gid.push(name);
+                }
+            } else if !source.is_none() && spike_recordings::existing(&netcon)?.is_some() {
+                let name: String = source.call_method0("hname")?.extract()?;
+                if sources.insert(name.clone()) {
+                    facts.recorded_without_gid.push(name);
+                }
+            }
+        }
+        let delay: f64 = netcon.getattr("delay")?.extract()?;
+        let has_source =
+            source_gid >= 0.0 || !watched.is_none() || !netcon.call_method0("pre")?.is_none();
+        if choice.threads > 1 && has_source && delay < 2.0 * dt - 1e-9 {
+            facts
+                .short_delays
+                .push((netcon.call_method0("hname")?.extract()?, delay));
+        }
+    }
+    if core {
+        for netcon in netcons_calling_python(py) {
+            facts
+                .netcon_callbacks
+                .push(unwrap(&netcon)?.call_method0("hname")?.extract()?);
+        }
+        facts.mechanisms_missing_for_coreneuron = missing_for_coreneuron(py)?;
+    }
+    Ok(facts)
+}
+
+/// The names of the live instances of the HOC class `class`.
+fn instances(py: Python<'_>, class: &str) -> PyResult<Vec<String>> {
+    hoc_attribute(py, "List")?
+        .call1((class,))?
+        .try_iter()?
+        .map(|object| object?.call_method0("hname")?.extract())
+        .collect()
+}
+
+/// The mechanisms in use that CoreNEURON has neither built in nor compiled by Patch.
+fn missing_for_coreneuron(py: Python<'_>) -> PyResult<Vec<String>> {
+    let h = neuron_types(py)?.h.bind(py);
+    let compiled = mechanisms_loaded_through_patch()?;
+    let unknown = |name: &str| !built_into_coreneuron(name) && !compiled.contains(name);
+    let mut missing = Vec::new();
+    // 0: density mechanisms, in sections; 1: point processes and artificial cells.
+    for (kind, in_use) in [(0, false), (1, true)] {
+        let types = h.call_method1("MechanismType", (kind,))?;
+        let count: f64 = types.call_method0("count")?.extract()?;
+        for index in 0..count as usize {
+            types.call_method1("select", (index,))?;
+            let name_holder = h.call_method1("ref", ("",))?;
+            types.call_method1("selected", (&name_holder,))?;
+            let name: String = name_holder.get_item(0)?.extract()?;
+            // The extracellular mechanism has a problem of its own.
+            if !unknown(&name) || name == "extracellular" {
+                continue;
+            }
+            let used = if in_use {
+                !instances(py, &name)?.is_empty()
+            } else {
+                any_section_has(py, &name)?
+            };
+            if used {
+                missing.push(name);
+            }
+        }
+    }
+    Ok(missing)
+}
+
+fn any_section_has(py: Python<'_>, mechanism: &str) -> PyResult<bool> {
+    let h = neuron_types(py)?.h.bind(py);
+    for section in h.call_method0("allsec")?.try_iter()? {
+        if section?
+            .call_method1("has_membrane", (mechanism,))?
+            .extract::<f64>()?
+            != 0.0
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Runs `body` with NEURON set up for `choice` (threads; CoreNEURON enabled with the
+/// mechanisms compiled for it), and puts CoreNEURON's switch back afterwards. Threads
+/// stay as chosen, as after `ParallelContext.nthread`.
+pub fn with_engine<T>(
+    py: Python<'_>,
+    choice: EngineChoice,
+    body: impl FnOnce() -> PyResult<T>,
+) -> PyResult<T> {
+    let previous_threads = current_threads(py)?;
+    if choice.threads != previous_threads {
+        set_threads(py, choice.threads)?;
+    }
+    let settings = coreneuron_settings(py)?;
+    let was_enabled = settings.getattr("enable")?;
+    let was_verbose = settings.getattr("verbose")?;
+    if choice.engine == Engine::CoreNeuron {
+        prepare_coreneuron(py)?;
+        // CoreNEURON's banner and statistics on every call would drown Patch's output.
+        settings.setattr("verbose", 0)?;
+    }
+    settings.setattr("enable", choice.engine == Engine::CoreNeuron)?;
+    let result = body();
+    settings.setattr("enable", was_enabled)?;
+    settings.setattr("verbose", was_verbose)?;
+    match result {
+        Err(error) if choice.threads > 1 && is_not_thread_safe(py, &error) => {
+            set_threads(py, previous_threads)?;
+            Err(EngineError::new_err(format!(
+                "the model cannot run on {} threads, nothing was run: {}. Mark the \
+                 mechanism THREADSAFE in its NEURON block (if it is: no GLOBAL it assigns \
+                 to), or run with threads=1",
+                choice.threads,
+                error.value(py)
+            )))
+        }
+        other => other,
+    }
+}
+
+fn set_threads(py: Python<'_>, threads: usize) -> PyResult<()> {
+    let neuron_context = unwrap(context(py)?.as_any())?;
+    neuron_call(py, || neuron_context.call_method1("nthread", (threads,)))?;
+    Ok(())
+}
+
+/// NEURON's refusal of a mechanism when it lays out the threads.
+fn is_not_thread_safe(py: Python<'_>, error: &PyErr) -> bool {
+    error.value(py).str().is_ok_and(|message| {
+        message
+            .to_str()
+            .is_ok_and(|message| message.contains("is not thread safe"))
+    })
+}
+
+/// Points NEURON at CoreNEURON's library for Patch's mechanisms (compiled on first use).
+fn prepare_coreneuron(py: Python<'_>) -> PatchResult<()> {
+    let library = coreneuron_library(py)?;
+    // NEURON looks here first (nrncore_utils.cpp, get_coreneuron_handle).
+    let environment = py.import("os")?.getattr("environ")?;
+    environment.set_item("CORENEURONLIB", library.to_string_lossy().as_ref())?;
+    Ok(())
+}
+
+/// `neuron.coreneuron`, NEURON's CoreNEURON settings (an object standing in for the
+/// module once imported).
+fn coreneuron_settings(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    py.import("neuron.coreneuron").map(Bound::into_any)
+}
+
+/// The thread count `"auto"` gives: the cores this process may use.
+pub fn usable_cores(py: Python<'_>) -> PyResult<usize> {
+    thread_count(&PyString::new(py, "auto").into_any())
+}
+
+/// Why CoreNEURON cannot run here, if it cannot: its library missing from NEURON's
+/// installation (where NEURON looks for it), or no C++ compiler for
+/// `nrnivmodl -coreneuron`, which Patch's and the user's mechanisms need.
+pub fn coreneuron_unavailable(py: Python<'_>) -> PyResult<Option<String>> {
+    let home: std::path::PathBuf = neuron_types(py)?
+        .h
+        .bind(py)
+        .call_method0("neuronhome")?
+        .extract()?;
+    let internal = home.join("../../lib/libcorenrnmech_internal.so");
+    if !internal.is_file() {
+        return Ok(Some(format!(
+            "NEURON's CoreNEURON library is missing ({}): NEURON's PyPI wheel has it",
+            internal.display()
+        )));
+    }
+    let which = py.import("shutil")?.getattr("which")?;
+    let compiler = ["c++", "g++", "clang++"]
+        .iter()
+        .any(|name| which.call1((name,)).is_ok_and(|found| !found.is_none()));
+    Ok((!compiler).then(|| {
+        "no C++ compiler: NEURON's built-in mechanisms run, but compiling Patch's and yours \
+         for CoreNEURON needs one (Debian: apt-get install g++ make)"
+            .to_string()
+    }))
+}
