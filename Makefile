@@ -26,6 +26,7 @@ bench: build $(BENCH_VENV)/.deps
 	$(PYTHON) benches/compare.py --nrn-patch-python $(BENCH_VENV)/bin/python --json build/bench-compare.json
 	$(PYTHON) benches/ring.py 2000 3
 	$(PYTHON) benches/morphologies.py --json build/bench-morphologies.json
+	OPENBLAS_NUM_THREADS=1 $(PYTHON) benches/engines.py --nrn-patch-python $(BENCH_VENV)/bin/python --json build/bench-engines.json
 
 # BSB 8.0.2 with Patch in place of nrn-patch 8.0.2 (the same distribution name).
 BSB_VENV := .venv-bsb

@@ -1,7 +1,7 @@
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeAlias, overload
+from typing import Any, Literal, TypeAlias, overload
 
 import numpy.typing as npt
 from typing_extensions import Self, disjoint_base, final
@@ -125,9 +125,22 @@ class PythonHocInterpreter:
     def time(self) -> Vector: ...
     def finitialize(self, v: float | None = None) -> None: ...
     def run(
-        self, duration: float | None = None, v_init: float | None = None, progress: bool = False
+        self,
+        duration: float | None = None,
+        v_init: float | None = None,
+        progress: bool = False,
+        *,
+        engine: Literal["neuron", "coreneuron"] | None = None,
+        threads: int | Literal["auto"] | None = None,
     ) -> None: ...
-    def continuerun(self, tstop: float) -> None: ...
+    def continuerun(
+        self,
+        tstop: float,
+        *,
+        engine: Literal["neuron", "coreneuron"] | None = None,
+        threads: int | Literal["auto"] | None = None,
+    ) -> None: ...
+    def assign_gids(self) -> list[int]: ...
     def fadvance(self) -> None: ...
 
 @disjoint_base

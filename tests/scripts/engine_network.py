@@ -1,5 +1,7 @@
 """A small network run on the engine and thread count given on the command line:
-``python engine_network.py ENGINE THREADS OUT.json``, serially or under mpiexec.
+``python engine_network.py ENGINE THREADS OUT [MECHANISMS]``, serially or under mpiexec;
+each rank writes OUT.<rank>. With MECHANISMS (a folder holding EngineSyn.mod), the
+synapses are the user's EngineSyn instead of ExpSyn.
 
 Eight ball-and-stick cells in a ring wired by GID (cell i on rank i % ranks), a NetStim
 and a VecStim driving synapses, and every kind of recording: a section, a Vector of a
@@ -14,6 +16,9 @@ from patch import p
 CELLS = 8
 
 engine, threads, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+if len(sys.argv) > 4:
+    p.load_mechanisms(sys.argv[4])
+Synapse = p.EngineSyn if len(sys.argv) > 4 else p.ExpSyn
 rank, ranks = int(p.parallel.id()), int(p.parallel.nhost())
 cells = {}
 for gid in range(rank, CELLS, ranks):
@@ -24,7 +29,7 @@ for gid in range(rank, CELLS, ranks):
     dendrite.L, dendrite.diam, dendrite.nseg = 200, 1, 5
     soma.insert("hh")
     dendrite.insert("pas")
-    synapse = p.ExpSyn(dendrite(0.5))
+    synapse = Synapse(dendrite(0.5))
     synapse.tau = 2
     p.ParallelCon(soma, gid)
     cells[gid] = (soma, dendrite, synapse)
@@ -46,9 +51,9 @@ dendrites = {gid: p.record(dendrite(0.5)) for gid, (_, dendrite, _) in cells.ite
 own_spikes = {name: p.NetCon(source, None).record() for name, (source, _) in stimuli.items()}
 p.parallel.spike_record()
 # CoreNEURON returns the spikes of GIDs only: the NetStim and VecStim get GIDs too.
-p.parallel.assign_gids()
+p.assign_gids()
 
-p.run(100, engine=engine, threads=threads)
+p.run(100, engine=engine, threads=threads, progress=True)
 p.continuerun(150, engine=engine, threads=threads)
 
 times, gids = p.parallel.gather_spikes()

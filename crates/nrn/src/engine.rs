@@ -178,7 +178,7 @@ pub fn blockers(engine: Engine, threads: usize, facts: &ModelFacts) -> Vec<Block
                 listing(&facts.sources_without_gid)
             ),
             "give each source a GID (p.parallel.cell(gid, netcon)), or let Patch number them: \
-             p.parallel.assign_gids()",
+             p.assign_gids()",
         );
     }
     if core && !facts.recorded_without_gid.is_empty() {
@@ -188,7 +188,7 @@ pub fn blockers(engine: Engine, threads: usize, facts: &ModelFacts) -> Vec<Block
                 listing(&facts.recorded_without_gid)
             ),
             "give each a GID (p.parallel.cell(gid, netcon)), or let Patch number them: \
-             p.parallel.assign_gids()",
+             p.assign_gids()",
         );
     }
     if core && !facts.netcon_callbacks.is_empty() {

@@ -7,17 +7,18 @@ use std::collections::HashSet;
 use nrn::engine::{blockers, built_into_coreneuron, refusal, Blocker, Engine, ModelFacts};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyString};
+use pyo3::types::{PyBool, PyDict, PyString};
 
 use crate::neuron::capture::neuron_call;
-use crate::neuron::errors::PatchResult;
 use crate::neuron::exceptions::EngineError;
 use crate::neuron::mechanisms::{coreneuron_library, mechanisms_loaded_through_patch};
 use crate::neuron::types::{hoc_attribute, neuron_types};
 use crate::objects::netcon::callbacks::netcons_calling_python;
 use crate::objects::protocol::unwrap;
+use crate::objects::registry::wrap;
 use crate::objects::spike_recordings;
 use crate::parallel::context::{context, parallel_run};
+use crate::parallel::gid::transmit;
 
 /// The engine and thread count a run asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,6 +278,79 @@ fn any_section_has(py: Python<'_>, mechanism: &str) -> PyResult<bool> {
     Ok(false)
 }
 
+/// Gives every spike source that CoreNEURON needs a GID for and that has none a new GID,
+/// beyond every GID in use on any rank (collective: every rank calls it): the sections
+/// NetCons watch, and the point processes and artificial cells whose spikes Patch records.
+/// Returns the GIDs given on this rank.
+pub fn assign_gids(py: Python<'_>) -> PyResult<Vec<i64>> {
+    let context = context(py)?;
+    let context = &context;
+    let neuron = unwrap(context.as_any())?;
+    let mut largest = -1.0_f64;
+    let mut seen = HashSet::new();
+    let mut sources = Vec::new();
+    for netcon in hoc_attribute(py, "List")?.call1(("NetCon",))?.try_iter()? {
+        let netcon = netcon?;
+        let gid: f64 = netcon.call_method0("srcgid")?.extract()?;
+        largest = largest.max(gid);
+        if gid >= 0.0 {
+            continue;
+        }
+        let watched = netcon.call_method0("preseg")?;
+        let needs_gid = !watched.is_none() || spike_recordings::existing(&netcon)?.is_some();
+        let Some((key, _)) = spike_recordings::detector(&netcon)? else {
+            continue;
+        };
+        if needs_gid && seen.insert(key) {
+            sources.push(netcon);
+        }
+    }
+    // Every rank's largest GID and count, to give each rank its own range.
+    let ranks: f64 = neuron.call_method0("nhost")?.extract()?;
+    let rank: f64 = neuron.call_method0("id")?.extract()?;
+    let (ranks, rank) = (ranks as usize, rank as usize);
+    let mine = (largest, sources.len());
+    let everyone: Vec<(f64, usize)> = if ranks > 1 {
+        neuron.call_method1("py_allgather", (mine,))?.extract()?
+    } else {
+        vec![mine]
+    };
+    let first = everyone
+        .iter()
+        .map(|(largest, _)| *largest)
+        .fold(-1.0, f64::max) as i64
+        + 1
+        + everyone[..rank]
+            .iter()
+            .map(|(_, count)| *count as i64)
+            .sum::<i64>();
+    let h = neuron_types(py)?.h.bind(py);
+    let mut given = Vec::with_capacity(sources.len());
+    for (gid, netcon) in (first..).zip(sources) {
+        // A NetCon of its own from the same source: the source's threshold stays.
+        let transmitter = match netcon.call_method0("pre")? {
+            pre if !pre.is_none() => h.call_method1("NetCon", (pre, py.None()))?,
+            _ => {
+                let watched = netcon.call_method0("preseg")?;
+                let options = PyDict::new(py);
+                options.set_item("sec", watched.getattr("sec")?)?;
+                h.getattr("NetCon")?
+                    .call((watched.getattr("_ref_v")?, py.None()), Some(&options))?
+            }
+        };
+        let recording = spike_recordings::existing(&netcon)?;
+        transmit(context, gid, &wrap(transmitter)?, true)?;
+        // NEURON records a source into one Vector, and recording every GID just took this
+        // source's over: the Vector it recorded into before goes on.
+        if let Some(vector) = recording {
+            let vector = unwrap(&vector)?;
+            neuron_call(py, || netcon.call_method1("record", (vector,)))?;
+        }
+        given.push(gid);
+    }
+    Ok(given)
+}
+
 /// Runs `body` with NEURON set up for `choice` (threads; CoreNEURON enabled with the
 /// mechanisms compiled for it), and puts CoreNEURON's switch back afterwards. Threads
 /// stay as chosen, as after `ParallelContext.nthread`.
@@ -292,13 +366,17 @@ pub fn with_engine<T>(
     let settings = coreneuron_settings(py)?;
     let was_enabled = settings.getattr("enable")?;
     let was_verbose = settings.getattr("verbose")?;
-    if choice.engine == Engine::CoreNeuron {
-        prepare_coreneuron(py)?;
+    let core = choice.engine == Engine::CoreNeuron;
+    if core {
         // CoreNEURON's banner and statistics on every call would drown Patch's output.
         settings.setattr("verbose", 0)?;
     }
-    settings.setattr("enable", choice.engine == Engine::CoreNeuron)?;
-    let result = body();
+    settings.setattr("enable", core)?;
+    let result = if core {
+        with_coreneuron_library(py, body)
+    } else {
+        body()
+    };
     settings.setattr("enable", was_enabled)?;
     settings.setattr("verbose", was_verbose)?;
     match result {
@@ -331,14 +409,28 @@ fn is_not_thread_safe(py: Python<'_>, error: &PyErr) -> bool {
     })
 }
 
-/// Points NEURON at CoreNEURON's library for Patch's mechanisms (compiled on first use).
-fn prepare_coreneuron(py: Python<'_>) -> PatchResult<()> {
+/// Points NEURON at CoreNEURON's library for Patch's mechanisms (compiled on first use)
+/// for as long as `body` runs: NEURON reads `CORENEURONLIB` when it first loads
+/// CoreNEURON (nrncore_utils.cpp, get_coreneuron_handle); processes started later must
+/// not inherit it, as their mechanisms may differ.
+fn with_coreneuron_library<T>(
+    py: Python<'_>,
+    body: impl FnOnce() -> PyResult<T>,
+) -> PyResult<T> {
     let library = coreneuron_library(py)?;
-    // NEURON looks here first (nrncore_utils.cpp, get_coreneuron_handle).
     let environment = py.import("os")?.getattr("environ")?;
-    environment.set_item("CORENEURONLIB", library.to_string_lossy().as_ref())?;
-    Ok(())
+    let before = environment.call_method1("get", (LIBRARY_VARIABLE,))?;
+    environment.set_item(LIBRARY_VARIABLE, library.to_string_lossy().as_ref())?;
+    let result = body();
+    if before.is_none() {
+        environment.del_item(LIBRARY_VARIABLE)?;
+    } else {
+        environment.set_item(LIBRARY_VARIABLE, before)?;
+    }
+    result
 }
+
+const LIBRARY_VARIABLE: &str = "CORENEURONLIB";
 
 /// `neuron.coreneuron`, NEURON's CoreNEURON settings (an object standing in for the
 /// module once imported).

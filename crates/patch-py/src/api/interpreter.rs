@@ -9,7 +9,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
-use crate::api::engines::choose;
+use crate::api::engines::{assign_gids, choose};
 use crate::api::run;
 use crate::neuron::attach::attach;
 use crate::neuron::capture::{capture_output, neuron_call, pass_on};
@@ -349,6 +349,14 @@ impl PythonHocInterpreter {
             }
         }
         Ok(stimulus)
+    }
+
+    /// Gives each spike source without a GID that CoreNEURON needs one for (sections that
+    /// NetCons watch; point processes and artificial cells whose spikes are recorded) a
+    /// new GID, beyond those in use on every rank. Collective under MPI: call it on every
+    /// rank. Returns the GIDs given on this rank.
+    fn assign_gids(&self, py: Python<'_>) -> PyResult<Vec<i64>> {
+        assign_gids(py)
     }
 
     /// Compiles (once, into a per-user cache) and loads the `.mod` files in `path` (a

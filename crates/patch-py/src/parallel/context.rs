@@ -182,14 +182,6 @@ impl ParallelContext {
         run_parallel(slf, tstop, &Pace::NEURON)
     }
 
-    /// Gives each spike source without a GID that CoreNEURON needs one for (sections
-    /// NetCons watch; point processes and artificial cells whose spikes are recorded) a new
-    /// GID, beyond those in use on every rank. Collective: call it on every rank. Returns
-    /// the GIDs given on this rank.
-    fn assign_gids(slf: &Bound<'_, Self>) -> PyResult<Vec<i64>> {
-        super::gid::assign_gids(slf)
-    }
-
     /// NEURON's `set_maxstep`: the largest step (ms) between spike exchanges; Patch uses
     /// it again before each run. Returns NEURON's answer (the minimum delay between ranks).
     fn set_maxstep<'py>(slf: &Bound<'py, Self>, max_step: f64) -> PyResult<Bound<'py, PyAny>> {

@@ -2,8 +2,6 @@
 //! on any rank get that GID's spikes. Receivers made before their transmitter on the same
 //! rank are moved over to it.
 
-use std::collections::HashSet;
-
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyWeakrefMethods, PyWeakrefReference};
 
@@ -12,13 +10,12 @@ use crate::neuron::capture::neuron_call;
 use crate::neuron::errors::PatchResult;
 use crate::neuron::exceptions::ParallelConnectError;
 use crate::neuron::mechanisms::ensure_patch_mechanisms;
-use crate::neuron::types::{hoc_attribute, neuron_types};
+use crate::neuron::types::hoc_attribute;
 use crate::objects::base::PythonHocObject;
 use crate::objects::netcon::{self, NetCon, DEFAULT_DELAY, DEFAULT_WEIGHT};
 use crate::objects::protocol::is_point_process_object;
 use crate::objects::protocol::{object_handle, unwrap};
 use crate::objects::registry::{wrap, wrap_new};
-use crate::objects::spike_recordings;
 use crate::parallel::context::ParallelContext;
 
 /// Registers `netcon`'s source as `gid` on this rank and, with `output`, sends its spikes
@@ -83,77 +80,6 @@ pub fn transmit(
         wrapper.borrow_mut().mark_transmitting(gid);
     }
     Ok(())
-}
-
-/// Gives every spike source that CoreNEURON needs a GID for and that has none a new GID,
-/// beyond every GID in use on any rank (collective: every rank calls it): the sections
-/// NetCons watch, and the point processes and artificial cells whose spikes Patch records.
-/// Returns the GIDs given on this rank.
-pub fn assign_gids(context: &Bound<'_, ParallelContext>) -> PyResult<Vec<i64>> {
-    let py = context.py();
-    let neuron = unwrap(context.as_any())?;
-    let mut largest = -1.0_f64;
-    let mut seen = HashSet::new();
-    let mut sources = Vec::new();
-    for netcon in hoc_attribute(py, "List")?.call1(("NetCon",))?.try_iter()? {
-        let netcon = netcon?;
-        let gid: f64 = netcon.call_method0("srcgid")?.extract()?;
-        largest = largest.max(gid);
-        if gid >= 0.0 {
-            continue;
-        }
-        let watched = netcon.call_method0("preseg")?;
-        let needs_gid = !watched.is_none() || spike_recordings::existing(&netcon)?.is_some();
-        let Some((key, _)) = spike_recordings::detector(&netcon)? else {
-            continue;
-        };
-        if needs_gid && seen.insert(key) {
-            sources.push(netcon);
-        }
-    }
-    // Every rank's largest GID and count, to give each rank its own range.
-    let ranks = context.borrow().hosts;
-    let rank = context.borrow().rank;
-    let mine = (largest, sources.len());
-    let everyone: Vec<(f64, usize)> = if ranks > 1 {
-        neuron.call_method1("py_allgather", (mine,))?.extract()?
-    } else {
-        vec![mine]
-    };
-    let first = everyone
-        .iter()
-        .map(|(largest, _)| *largest)
-        .fold(-1.0, f64::max) as i64
-        + 1
-        + everyone[..rank]
-            .iter()
-            .map(|(_, count)| *count as i64)
-            .sum::<i64>();
-    let h = neuron_types(py)?.h.bind(py);
-    let mut given = Vec::with_capacity(sources.len());
-    for (gid, netcon) in (first..).zip(sources) {
-        // A NetCon of its own from the same source: the source's threshold stays.
-        let transmitter = match netcon.call_method0("pre")? {
-            pre if !pre.is_none() => h.call_method1("NetCon", (pre, py.None()))?,
-            _ => {
-                let watched = netcon.call_method0("preseg")?;
-                let options = PyDict::new(py);
-                options.set_item("sec", watched.getattr("sec")?)?;
-                h.getattr("NetCon")?
-                    .call((watched.getattr("_ref_v")?, py.None()), Some(&options))?
-            }
-        };
-        let recording = spike_recordings::existing(&netcon)?;
-        transmit(context, gid, &wrap(transmitter)?, true)?;
-        // NEURON records a source into one Vector, and recording every GID just took this
-        // source's over: the Vector it recorded into before goes on.
-        if let Some(vector) = recording {
-            let vector = unwrap(&vector)?;
-            neuron_call(py, || netcon.call_method1("record", (vector,)))?;
-        }
-        given.push(gid);
-    }
-    Ok(given)
 }
 
 /// The NEURON NetCons of the receivers of `gid` made on this rank before it had a
