@@ -3,6 +3,7 @@ that refuses, before anything runs, a model the chosen engine cannot run."""
 
 import gc
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -267,3 +268,25 @@ def test_assign_gids_numbers_the_sources_coreneuron_needs(tmp_path):
     assert finished.returncode == 0, finished.stderr
     assert "spikes [10.0] peak" in finished.stdout
     assert float(finished.stdout.split("peak")[1]) > 0, "the spike went round"
+
+
+def test_a_model_the_check_passes_never_fails_inside_the_engine():
+    finished = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "scripts" / "engine_models.py"), "19", "40"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    outcomes = [line.split()[0] for line in finished.stdout.splitlines()]
+    assert len(outcomes) == 40
+    assert outcomes.count("ran") >= 5 and outcomes.count("refused") >= 5, outcomes
+
+
+def test_python_m_patch_info_says_which_engines_are_usable():
+    finished = subprocess.run(
+        [sys.executable, "-m", "patch", "info"], capture_output=True, text=True, timeout=60
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert re.search(r"engine neuron\s+usable, threads=1\.\.\d", finished.stdout)
+    assert re.search(r"engine coreneuron\s+usable", finished.stdout), finished.stdout

@@ -56,6 +56,9 @@ pub struct ModelFacts {
     pub extracellular_sections: Vec<String>,
     /// LinearMechanism objects.
     pub linear_mechanisms: Vec<String>,
+    /// Whether NEURON solves with its general sparse matrix (`cvode.use_mxb()`): it
+    /// switches to it for extracellular or a LinearMechanism, and never back.
+    pub sparse_solver: bool,
     /// Spike sources (sections' voltages) that NetCons watch without a GID.
     pub sources_without_gid: Vec<String>,
     /// Point processes and artificial cells without a GID whose spikes are recorded
@@ -168,6 +171,17 @@ pub fn blockers(engine: Engine, threads: usize, facts: &ModelFacts) -> Vec<Block
                 )
             ),
             "let go of it, or run with engine=\"neuron\", threads=1",
+        );
+    }
+    let sparse_only = facts.extracellular_sections.is_empty() && facts.linear_mechanisms.is_empty();
+    if (core || many_threads) && facts.sparse_solver && sparse_only {
+        block(
+            "NEURON still solves with the sparse matrix it switched to for an earlier \
+             extracellular mechanism or LinearMechanism (p.cvode.use_mxb() is 1), and never \
+             switches back safely: runs on threads or CoreNEURON after it fail or give \
+             wrong numbers"
+                .into(),
+            "run in a new process, or with engine=\"neuron\", threads=1 here",
         );
     }
     if core && !facts.sources_without_gid.is_empty() {
@@ -326,6 +340,23 @@ mod tests {
         assert!(found[0].fix.contains("assign_gids"));
         let message = refusal(Engine::CoreNeuron, 1, &found);
         assert!(message.starts_with("the model cannot run on CoreNEURON with 1 thread,"));
+    }
+
+    #[test]
+    fn a_leftover_sparse_solver_stops_threads_and_coreneuron() {
+        let model = ModelFacts {
+            sparse_solver: true,
+            ..facts()
+        };
+        assert!(blockers(Engine::Neuron, 1, &model).is_empty());
+        assert!(blockers(Engine::Neuron, 2, &model)[0]
+            .problem
+            .contains("use_mxb"));
+        let with_its_cause = ModelFacts {
+            extracellular_sections: vec!["soma".into()],
+            ..model
+        };
+        assert_eq!(blockers(Engine::Neuron, 2, &with_its_cause).len(), 1);
     }
 
     #[test]

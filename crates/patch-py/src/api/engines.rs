@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use nrn::engine::{blockers, built_into_coreneuron, refusal, Blocker, Engine, ModelFacts};
 use pyo3::exceptions::PyValueError;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyString};
 
@@ -184,32 +185,39 @@ fn gather_facts(py: Python<'_>, choice: EngineChoice) -> PyResult<ModelFacts> {
         }
     }
     facts.linear_mechanisms = instances(py, "LinearMechanism")?;
+    facts.sparse_solver = h
+        .getattr("cvode")?
+        .call_method0("use_mxb")?
+        .extract::<f64>()?
+        != 0.0;
     let mut sources = HashSet::new();
+    let many_threads = choice.threads > 1;
     for netcon in hoc_attribute(py, "List")?.call1(("NetCon",))?.try_iter()? {
         let netcon = netcon?;
-        let source_gid: f64 = netcon.call_method0("srcgid")?.extract()?;
-        let watched = netcon.call_method0("preseg")?;
+        let source_gid: f64 = netcon.call_method0(intern!(py, "srcgid"))?.extract()?;
+        let watched = netcon.call_method0(intern!(py, "preseg"))?;
+        let point_source = || netcon.call_method0(intern!(py, "pre"));
         if core && source_gid < 0.0 {
-            let source = netcon.call_method0("pre")?;
             if !watched.is_none() {
                 let name = watched.str()?.to_string();
                 if sources.insert(name.clone()) {
                     facts.sources_without_gid.push(name);
                 }
-            } else if !source.is_none() && spike_recordings::existing(&netcon)?.is_some() {
-                let name: String = source.call_method0("hname")?.extract()?;
+            } else if spike_recordings::existing(&netcon)?.is_some() {
+                let name: String = point_source()?.call_method0("hname")?.extract()?;
                 if sources.insert(name.clone()) {
                     facts.recorded_without_gid.push(name);
                 }
             }
         }
-        let delay: f64 = netcon.getattr("delay")?.extract()?;
-        let has_source =
-            source_gid >= 0.0 || !watched.is_none() || !netcon.call_method0("pre")?.is_none();
-        if choice.threads > 1 && has_source && delay < 2.0 * dt - 1e-9 {
-            facts
-                .short_delays
-                .push((netcon.call_method0("hname")?.extract()?, delay));
+        if many_threads {
+            let delay: f64 = netcon.getattr(intern!(py, "delay"))?.extract()?;
+            let has_source = source_gid >= 0.0 || !watched.is_none() || !point_source()?.is_none();
+            if delay < 2.0 * dt - 1e-9 && has_source {
+                facts
+                    .short_delays
+                    .push((netcon.call_method0("hname")?.extract()?, delay));
+            }
         }
     }
     if core {
@@ -363,6 +371,7 @@ pub fn with_engine<T>(
     if choice.threads != previous_threads {
         set_threads(py, choice.threads)?;
     }
+
     let settings = coreneuron_settings(py)?;
     let was_enabled = settings.getattr("enable")?;
     let was_verbose = settings.getattr("verbose")?;
@@ -413,10 +422,7 @@ fn is_not_thread_safe(py: Python<'_>, error: &PyErr) -> bool {
 /// for as long as `body` runs: NEURON reads `CORENEURONLIB` when it first loads
 /// CoreNEURON (nrncore_utils.cpp, get_coreneuron_handle); processes started later must
 /// not inherit it, as their mechanisms may differ.
-fn with_coreneuron_library<T>(
-    py: Python<'_>,
-    body: impl FnOnce() -> PyResult<T>,
-) -> PyResult<T> {
+fn with_coreneuron_library<T>(py: Python<'_>, body: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
     let library = coreneuron_library(py)?;
     let environment = py.import("os")?.getattr("environ")?;
     let before = environment.call_method1("get", (LIBRARY_VARIABLE,))?;

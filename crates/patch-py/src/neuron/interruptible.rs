@@ -20,6 +20,8 @@ use crate::neuron::types::hoc_attribute;
 /// progress bar's update, given the time reached).
 pub struct Pace<'a> {
     pub piece: Duration,
+    /// How much longer a piece may be than the last, when the last was short.
+    pub growth: f64,
     pub after_piece: &'a dyn Fn(f64) -> PyResult<()>,
 }
 
@@ -27,12 +29,15 @@ impl Pace<'_> {
     /// NEURON's engine: a quarter of a second, so Ctrl-C answers at once.
     pub const NEURON: Pace<'static> = Pace {
         piece: Duration::from_millis(250),
+        growth: 2.0,
         after_piece: &|_| Ok(()),
     };
-    /// CoreNEURON copies the model in and out at every call (about 8 ms for 1,000
-    /// two-section cells): pieces of a few seconds keep that below 1%.
+    /// CoreNEURON copies the model in and out at every call (about 70 ms for 1,000
+    /// two-section cells on 2 threads): few pieces of about ten seconds, reached in a
+    /// leap from the first short one, keep that near 1% of a run.
     pub const CORENEURON: Pace<'static> = Pace {
-        piece: Duration::from_millis(2500),
+        piece: Duration::from_secs(10),
+        growth: 1000.0,
         after_piece: &|_| Ok(()),
     };
 
@@ -40,6 +45,7 @@ impl Pace<'_> {
     pub fn reporting<'a>(&self, after_piece: &'a dyn Fn(f64) -> PyResult<()>) -> Pace<'a> {
         Pace {
             piece: self.piece,
+            growth: self.growth,
             after_piece,
         }
     }
@@ -86,14 +92,16 @@ pub fn advance(
             // NEURON stopped on its own (`stoprun`): so does the run.
             return Ok(());
         }
-        length = next_length(length, slowest, dt, pace.piece);
+        length = next_length(length, slowest, dt, pace);
     }
 }
 
 /// The next piece's simulated length, from how long the last one took.
-fn next_length(length: f64, took: Duration, dt: f64, piece: Duration) -> f64 {
+fn next_length(length: f64, took: Duration, dt: f64, pace: &Pace<'_>) -> f64 {
+    let piece = pace.piece;
     if took < piece / 2 {
-        length * 2.0
+        let aimed = piece.as_secs_f64() / took.as_secs_f64().max(1e-9);
+        length * aimed.clamp(2.0, pace.growth.max(2.0))
     } else if took > piece * 2 {
         (length / 2.0).max(dt)
     } else {
@@ -126,12 +134,24 @@ mod tests {
     #[test]
     fn pieces_grow_while_fast_and_shrink_when_slow() {
         let dt = 0.025;
-        let piece = Pace::NEURON.piece;
-        assert_eq!(next_length(1.0, Duration::from_millis(10), dt, piece), 2.0);
-        assert_eq!(next_length(1.0, Duration::from_millis(250), dt, piece), 1.0);
-        assert_eq!(next_length(1.0, Duration::from_secs(2), dt, piece), 0.5);
-        assert_eq!(next_length(dt, Duration::from_secs(2), dt, piece), dt);
-        let piece = Pace::CORENEURON.piece;
-        assert_eq!(next_length(1.0, Duration::from_millis(250), dt, piece), 2.0);
+        let pace = Pace::NEURON;
+        assert_eq!(next_length(1.0, Duration::from_millis(10), dt, &pace), 2.0);
+        assert_eq!(next_length(1.0, Duration::from_millis(250), dt, &pace), 1.0);
+        assert_eq!(next_length(1.0, Duration::from_secs(2), dt, &pace), 0.5);
+        assert_eq!(next_length(dt, Duration::from_secs(2), dt, &pace), dt);
+    }
+
+    #[test]
+    fn coreneuron_pieces_leap_to_their_length() {
+        let pace = Pace::CORENEURON;
+        assert_eq!(
+            next_length(1.0, Duration::from_millis(100), 0.025, &pace),
+            100.0
+        );
+        assert_eq!(
+            next_length(1.0, Duration::from_millis(1), 0.025, &pace),
+            1000.0
+        );
+        assert_eq!(next_length(1.0, Duration::from_secs(10), 0.025, &pace), 1.0);
     }
 }
