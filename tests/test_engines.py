@@ -145,21 +145,46 @@ def test_cvode_stops_coreneuron():
     assert section
 
 
-def test_extracellular_stops_coreneuron_and_threads():
-    section = p.Section(name="extracellular_cell")
-    section.insert("extracellular")
-    message = refusal()
-    assert "extracellular_cell" in message and "CoreNEURON cannot simulate it" in message
-    message = refusal(lambda: p.run(5, threads=2))
-    assert "extracellular_cell" in message and "one thread only" in message
+# NEURON keeps the sparse solver it switches to for these (the check refuses threads and
+# CoreNEURON after it): they run in a process of their own.
+SPARSE_SOLVER_MODELS = """
+from patch import p
+from patch.exceptions import EngineError, HocError
+
+def refusal(**engine):
+    p.finitialize(-65)
+    try:
+        p.run(5, **engine)
+    except EngineError as error:
+        assert p.t == 0, "nothing ran"
+        return str(error)
+    raise AssertionError("not refused")
+
+section = p.Section(name="extracellular_cell")
+section.insert("extracellular")
+print(refusal(engine="coreneuron"))
+print(refusal(threads=2))
+try:
+    section.uninsert("extracellular")
+except HocError as error:
+    print("uninsert:", error)
+del section
+c, g, y, b = p.Matrix(1, 1), p.Matrix(1, 1), p.Vector(1), p.Vector(1)
+mechanism = p.LinearMechanism(c, g, y, b)
+print(refusal(engine="coreneuron"))
+del mechanism
+print(refusal(threads=2))
+"""
 
 
-def test_a_linear_mechanism_stops_coreneuron():
-    section = p.Section(name="linear_cell")
-    c, g, y, b = p.Matrix(1, 1), p.Matrix(1, 1), p.Vector(1), p.Vector(1)
-    mechanism = p.LinearMechanism(c, g, y, b)
-    message = refusal()
-    assert mechanism.hname() in message and "adds its own equations" in message
+def test_extracellular_and_linear_mechanisms_stop_coreneuron_and_threads(run_python):
+    printed = run_python(SPARSE_SOLVER_MODELS)
+    core, threads, linear, leftover = printed.split("the model cannot run")[1:]
+    assert "extracellular_cell" in core and "CoreNEURON cannot simulate it" in core
+    assert "extracellular_cell" in threads and "one thread only" in threads
+    assert "LinearMechanism[0]" in linear and "adds its own equations" in linear
+    assert "use_mxb" in leftover and "new process" in leftover
+    assert "uninsert: NEURON cannot remove the extracellular mechanism" in printed
 
 
 def test_a_voltage_source_without_a_gid_stops_coreneuron():
@@ -290,3 +315,40 @@ def test_python_m_patch_info_says_which_engines_are_usable():
     assert finished.returncode == 0, finished.stderr
     assert re.search(r"engine neuron\s+usable, threads=1\.\.\d", finished.stdout)
     assert re.search(r"engine coreneuron\s+usable", finished.stdout), finished.stdout
+
+
+ONE_RANK_IN_THE_WAY = r"""
+import sys
+from patch import p
+from patch.exceptions import EngineError, ParallelError
+rank = int(p.parallel.id())
+report = open(f"{sys.argv[1]}.{rank}", "w")
+section = p.Section(name=f"cell_on_rank_{rank}")
+if rank == 1:
+    p.NetCon(section, p.ExpSyn(section), delay=1)
+try:
+    p.run(5, engine="coreneuron")
+    report.write("ran\n")
+except EngineError as error:
+    report.write(f"refused: {error}\n")
+try:
+    p.run(5, engine="coreneuron" if rank == 0 else "neuron")
+except ParallelError as error:
+    report.write(f"disagreed: {error}\n")
+"""
+
+
+@pytest.mark.skipif(MPIEXEC is None, reason="no mpiexec (pip install mpich)")
+@pytest.mark.mpi
+def test_under_mpi_every_rank_stops_when_one_is_in_the_way(tmp_path):
+    script = tmp_path / "one_rank.py"
+    script.write_text(ONE_RANK_IN_THE_WAY)
+    code, output, _, timed_out = run_in_group(
+        [MPIEXEC, "-n", "2", sys.executable, str(script), str(tmp_path / "report")], 300, None
+    )
+    assert not timed_out and code == 0, output
+    for rank in (0, 1):
+        report = (tmp_path / f"report.{rank}").read_text()
+        assert "refused:" in report and "rank 1: NetCons watch" in report, report
+        assert "cell_on_rank_1(0.5)" in report and "ran" not in report.split()
+        assert "disagreed:" in report, report

@@ -153,9 +153,15 @@ pub fn blockers(engine: Engine, threads: usize, facts: &ModelFacts) -> Vec<Block
             format!(
                 "the extracellular mechanism is inserted in {}; {}",
                 listing(&facts.extracellular_sections),
-                needs(core, many_threads, "CoreNEURON cannot simulate it", "it runs on one thread only")
+                needs(
+                    core,
+                    many_threads,
+                    "CoreNEURON cannot simulate it",
+                    "it runs on one thread only"
+                )
             ),
-            "remove it with section.uninsert(\"extracellular\"), or run with engine=\"neuron\", threads=1",
+            "delete those sections (NEURON cannot uninsert it), or run with engine=\"neuron\", \
+             threads=1",
         );
     }
     if (core || many_threads) && !facts.linear_mechanisms.is_empty() {

@@ -18,6 +18,7 @@ use crate::objects::netcon::callbacks::netcons_calling_python;
 use crate::objects::protocol::unwrap;
 use crate::objects::registry::wrap;
 use crate::objects::spike_recordings;
+use crate::parallel::collective::{agree, Collective};
 use crate::parallel::context::{context, parallel_run};
 use crate::parallel::gid::transmit;
 
@@ -111,18 +112,27 @@ pub fn current_threads(py: Python<'_>) -> PyResult<usize> {
 /// Refuses with an EngineError, before anything runs, a model `choice` cannot run,
 /// naming every object in the way (on every rank, so all ranks stop together).
 pub fn check(py: Python<'_>, choice: EngineChoice) -> PyResult<()> {
-    let mut problems = if choice
-        == (EngineChoice {
-            engine: Engine::Neuron,
-            threads: 1,
-        }) {
-        Vec::new()
-    } else {
-        let facts = gather_facts(py, choice)?;
-        blockers(choice.engine, choice.threads, &facts)
-    };
+    // NEURON's engine on one thread runs every model NEURON does.
+    if choice.engine == Engine::Neuron && choice.threads == 1 {
+        return Ok(());
+    }
+    let facts = gather_facts(py, choice)?;
+    let mut problems = blockers(choice.engine, choice.threads, &facts);
     if let Some(parallel) = parallel_run(py) {
-        problems = problems_on_every_rank(&unwrap(parallel.as_any())?, problems)?;
+        let neuron_context = unwrap(parallel.as_any())?;
+        let threads = choice.threads as f64;
+        let engine = match choice.engine {
+            Engine::Neuron => threads,
+            Engine::CoreNeuron => -threads,
+        };
+        // First a collective that notices ranks that ended or do something else.
+        let hosts: f64 = neuron_context.call_method0("nhost")?.extract()?;
+        agree(
+            &neuron_context,
+            hosts as usize,
+            Collective::CheckEngine { engine },
+        )?;
+        problems = problems_on_every_rank(&neuron_context, problems)?;
     }
     if problems.is_empty() {
         return Ok(());

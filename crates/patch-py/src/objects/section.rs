@@ -18,7 +18,7 @@ use crate::neuron::attach::attach;
 use crate::neuron::capture::neuron_call;
 use crate::neuron::errors::typed_neuron_error;
 use crate::neuron::errors::warn;
-use crate::neuron::exceptions::HocConnectError;
+use crate::neuron::exceptions::{HocConnectError, HocError};
 use crate::neuron::handles::check_parent_layout;
 use crate::neuron::handles::check_section_alive;
 use crate::neuron::handles::live_section_pointer;
@@ -473,6 +473,26 @@ impl Section {
                 let insert = neuron_section(slf)?.getattr(pyo3::intern!(slf.py(), "insert"))?;
                 call_unwrapped(&insert, args, kwargs)?;
             }
+        }
+        Ok(slf.clone())
+    }
+
+    /// Removes a mechanism and returns the section. NEURON cannot remove some (the
+    /// extracellular mechanism) and only prints so: that is an error here.
+    fn uninsert<'py>(slf: &Bound<'py, Self>, name: &str) -> PyResult<Bound<'py, Self>> {
+        let py = slf.py();
+        let section = neuron_section(slf)?;
+        neuron_call(py, || {
+            section.call_method1(pyo3::intern!(py, "uninsert"), (name,))
+        })?;
+        let still: f64 = section
+            .call_method1(pyo3::intern!(py, "has_membrane"), (name,))?
+            .extract()?;
+        if still != 0.0 {
+            return Err(HocError::new_err(format!(
+                "NEURON cannot remove the {name} mechanism from a section once inserted: \
+                 delete the section (or make the model again) instead"
+            )));
         }
         Ok(slf.clone())
     }

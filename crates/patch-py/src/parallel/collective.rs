@@ -26,6 +26,11 @@ pub enum Collective {
     Run {
         tstop: f64,
     },
+    /// The check before a run on another engine or on threads; `engine` counts threads,
+    /// negative for CoreNEURON.
+    CheckEngine {
+        engine: f64,
+    },
 }
 
 impl Collective {
@@ -37,6 +42,7 @@ impl Collective {
             Collective::GatherSpikes { .. } => 4.0,
             Collective::Initialise => 5.0,
             Collective::Run { .. } => 6.0,
+            Collective::CheckEngine { .. } => 7.0,
         }
     }
 
@@ -47,6 +53,7 @@ impl Collective {
             Collective::GatherSpikes { root, recorded } if !recorded => -1.0 - root as f64,
             Collective::GatherSpikes { root, .. } => root as f64,
             Collective::Run { tstop } => tstop,
+            Collective::CheckEngine { engine } => engine,
             Collective::Finish | Collective::Barrier | Collective::Initialise => 0.0,
         }
     }
@@ -60,6 +67,8 @@ impl Collective {
             4 => format!("called gather_spikes(root={argument})"),
             5 => "called finitialize()".to_string(),
             6 => format!("runs to t = {argument} ms"),
+            7 if argument < 0.0 => format!("runs on CoreNEURON with {} threads", -argument),
+            7 => format!("runs on NEURON with {argument} threads"),
             _ => "called a collective operation outside Patch".to_string(),
         }
     }
