@@ -62,7 +62,7 @@ def without_earlier_models():
     gc.collect()
 
 
-def run_network(tmp_path, engine, threads, ranks=None, mechanisms=None):
+def run_network(tmp_path, engine, threads, ranks=None, mechanisms=None, env=None):
     """The network script's results on every rank, merged."""
     out = tmp_path / f"{engine}-{threads}-{ranks or 1}"
     command = [sys.executable, str(NETWORK), engine, str(threads), str(out)]
@@ -70,7 +70,7 @@ def run_network(tmp_path, engine, threads, ranks=None, mechanisms=None):
         command.append(str(mechanisms))
     if ranks:
         command = [MPIEXEC, "-n", str(ranks), *command]
-    code, output, _, timed_out = run_in_group(command, 600, None)
+    code, output, _, timed_out = run_in_group(command, 600, env)
     assert not timed_out and code == 0, output
     merged = {"soma": {}, "dendrite": {}, "own_spikes": {}, "output": output}
     for rank in range(ranks or 1):
@@ -121,7 +121,10 @@ def test_the_users_mechanisms_are_compiled_for_coreneuron_too(tmp_path):
     mechanisms.mkdir()
     (mechanisms / "EngineSyn.mod").write_text(ENGINE_SYNAPSE)
     reference = run_network(tmp_path, "neuron", 1, mechanisms=mechanisms)
-    result = run_network(tmp_path, "coreneuron", 2, mechanisms=mechanisms)
+    # As after `import neuron.nmodl`, which sets NMODLHOME where NMODL's units are not.
+    home = Path(p.neuronhome())
+    env = {"NMODLHOME": str(home)}
+    result = run_network(tmp_path, "coreneuron", 2, mechanisms=mechanisms, env=env)
     assert_same_simulation(result, reference)
 
 

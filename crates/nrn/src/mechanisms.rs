@@ -156,6 +156,14 @@ impl MechanismCompiler {
                 if target == Target::CoreNeuron {
                     command.arg("-coreneuron");
                 }
+                // Importing `neuron.nmodl` sets NMODLHOME to a folder without NMODL's
+                // units file (NEURON 9.0.2), and nrnivmodl keeps what it finds set: the
+                // CoreNEURON translation then aborts. nrnivmodl's own choice is right.
+                if std::env::var_os("NMODLHOME").is_some_and(|home| {
+                    !Path::new(&home).join("share/nmodl/nrnunits.lib").is_file()
+                }) {
+                    command.env_remove("NMODLHOME");
+                }
                 command.arg(".").current_dir(folder).output()
             })
             .map_err(|error| {
@@ -181,14 +189,16 @@ impl MechanismCompiler {
 fn build_failure_message(printed: &str) -> String {
     let lines: Vec<&str> = printed.lines().collect();
     let tail = lines[lines.len().saturating_sub(15)..].join("\n");
-    let lowered = printed.to_lowercase();
-    let advice = if ["not found", "no such file", "command not found"]
-        .iter()
-        .any(|sign| lowered.contains(sign))
-        && ["c++", "g++", "gcc", "cc:", "make"]
+    // A missing tool shows up as one line naming it and saying it is not there.
+    let missing_tool = printed.lines().map(str::to_lowercase).any(|line| {
+        ["not found", "no such file", "command not found"]
             .iter()
-            .any(|tool| lowered.contains(tool))
-    {
+            .any(|sign| line.contains(sign))
+            && ["c++", "g++", "gcc", "cc:", "make:"]
+                .iter()
+                .any(|tool| line.contains(tool))
+    });
+    let advice = if missing_tool {
         "nrnivmodl needs a C/C++ compiler and make: install them (Debian: apt-get install g++ make)"
     } else {
         "check the .mod files: nrnivmodl's report is above"
@@ -292,6 +302,10 @@ mod tests {
 
     #[test]
     fn a_missing_compiler_gets_advice() {
+        let other = build_failure_message(
+            "what(): Could not find nrnunits.lib\nmake: *** [x.cpp] Error 134\ndiff: x: No such file\n",
+        );
+        assert!(other.contains("check the .mod files"));
         let message = build_failure_message("make: g++: Command not found\n");
         assert!(message.contains("apt-get install g++"), "{message}");
         let message = build_failure_message("syntax error at line 3\n");
