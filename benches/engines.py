@@ -4,11 +4,13 @@ nrn-patch 8.0.2 on NEURON's one thread next to them.
 
 The network: N ball-and-stick cells (hh soma, 21-segment passive dendrite with an
 ExpSyn) in a ring wired by GID, kicked by NetStims, run for TSTOP ms: long enough that
-the run dominates. Each variant runs in a fresh process, variants interleaved, best of
-the repetitions; the run is timed alone (initialisation included, building excluded);
-memory is the process's peak resident set. Every variant's spikes are checked equal.
+the run dominates. Each variant runs in a fresh process; plain and Patch of one
+configuration run back to back, so that their ratio (the median over the repetitions)
+sees the same machine; times are the best of the repetitions. The run is timed alone
+(initialisation included, building excluded); memory is the process's peak resident set.
+Every variant's spikes are checked equal.
 
-Usage: python benches/engines.py [--cells 1000] [--tstop 500] [--repetitions 2]
+Usage: python benches/engines.py [--cells 1000] [--tstop 300] [--repetitions 3]
        [--nrn-patch-python PYTHON] [--json FILE]
 """
 
@@ -108,19 +110,28 @@ def measure(python, interface, engine, threads, cells, tstop):
     return json.loads(finished.stdout.strip().splitlines()[-1])
 
 
+def order(item):
+    """Plain NEURON first, then Patch, then nrn-patch; engines and threads in order."""
+    (interface, engine, threads), _ = item
+    return (["plain", "patch", "nrn-patch"].index(interface), engine != "neuron", threads)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cells", type=int, default=1000)
-    parser.add_argument("--tstop", type=float, default=500)
-    parser.add_argument("--repetitions", type=int, default=2)
+    parser.add_argument("--tstop", type=float, default=300)
+    parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--nrn-patch-python")
     parser.add_argument("--json")
     arguments = parser.parse_args()
     if arguments.nrn_patch_python:
         # Absolute (not resolved: a venv's python is a link that must stay in the venv).
         arguments.nrn_patch_python = str(Path(arguments.nrn_patch_python).absolute())
-    variants = [("plain", *configuration) for configuration in CONFIGURATIONS]
-    variants += [("patch", *configuration) for configuration in CONFIGURATIONS]
+    variants = [
+        (interface, *configuration)
+        for configuration in CONFIGURATIONS
+        for interface in ("plain", "patch")
+    ]
     if arguments.nrn_patch_python:
         variants.append(("nrn-patch", "neuron", 1))
     # Compiles Patch's mechanisms for CoreNEURON into the cache before anything is timed.
@@ -144,15 +155,19 @@ def main():
             raise AssertionError(f"{variant} gave other spikes: {run} vs {reference}")
     print(
         f"engines: {arguments.cells} cells, {arguments.tstop:g} ms, {reference['spikes']} "
-        f"spikes (identical on every engine, plain and Patch; nrn-patch 8.0.2's network differs), best of {arguments.repetitions}"
+        f"spikes (identical on every engine, plain and Patch; nrn-patch 8.0.2's network "
+        f"differs), best of {arguments.repetitions}; 'over plain' is the median of the "
+        "paired runs"
     )
     print(
         f"{'interface':10s} {'engine':11s} {'threads':>7s} {'run s':>8s} {'speed-up':>9s} "
-        f"{'peak MiB':>9s} {'memory':>7s} {'Patch/plain':>12s}"
+        f"{'peak MiB':>9s} {'memory':>7s} {'over plain':>12s}"
     )
     rows = []
-    for (interface, engine, threads), run in best.items():
-        plain = best.get(("plain", engine, threads), run)
+    for (interface, engine, threads), run in sorted(best.items(), key=order):
+        plain_runs = results.get(("plain", engine, threads))
+        pairs = zip(results[(interface, engine, threads)], plain_runs or [])
+        ratios = sorted(mine["seconds"] / plain["seconds"] for mine, plain in pairs)
         row = {
             "interface": interface,
             "engine": engine,
@@ -161,13 +176,14 @@ def main():
             "speed_up": reference["seconds"] / run["seconds"],
             "peak_mib": run["peak_bytes"] / 2**20,
             "memory_ratio": run["peak_bytes"] / reference["peak_bytes"],
-            "over_plain": run["seconds"] / plain["seconds"],
+            "over_plain": ratios[len(ratios) // 2] if ratios else None,
         }
         rows.append(row)
+        over_plain = f"{row['over_plain']:11.3f}x" if ratios else f"{'-':>12s}"
         print(
             f"{interface:10s} {engine:11s} {threads:7d} {row['seconds']:8.2f} "
             f"{row['speed_up']:8.2f}x {row['peak_mib']:9.0f} {row['memory_ratio']:6.2f}x "
-            f"{row['over_plain']:11.3f}x"
+            f"{over_plain}"
         )
     if arguments.json:
         Path(arguments.json).parent.mkdir(parents=True, exist_ok=True)

@@ -28,13 +28,8 @@ def info() -> None:
         ("NEURON ranks", report["mpi_ranks"] if report["mpi_ranks"] is not None else "-"),
         ("mechanism cache", report["mechanism_cache"]),
         ("mechanisms loaded", ", ".join(map(str, report["mechanism_libraries"])) or "none"),
-        ("engine neuron", f"usable, threads=1..{report['usable_cores']} (\"auto\" = {report['usable_cores']})"),
-        (
-            "engine coreneuron",
-            f"not usable: {report['coreneuron_unavailable']}"
-            if report["coreneuron_unavailable"]
-            else f"usable, threads=1..{report['usable_cores']}",
-        ),
+        ("engine neuron", f"usable, threads=1..{report['usable_cores']} (\"auto\")"),
+        ("engine coreneuron", report["coreneuron"]),
     ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:

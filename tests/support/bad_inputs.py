@@ -298,6 +298,27 @@ BAD_INPUTS = [
         "ValueError",
         **{"negative duration": "p.run(-5)", "NaN duration": "p.run(float('nan'))"},
     ),
+    *rows(
+        "p.run(engine=, threads=)",
+        "ValueError",
+        **{
+            "an unknown engine": "p.run(1, engine='nest')",
+            "zero threads": "p.run(1, threads=0)",
+            "a fraction of threads": "p.run(1, threads=1.5)",
+        },
+    ),
+    *rows(
+        "p.run(engine=, threads=)",
+        "EngineError",
+        **{
+            "CoreNEURON with a NetCon watching a section without a GID": (
+                "c = p.NetCon(s, syn, delay=1); p.run(1, engine='coreneuron')"
+            ),
+            "threads with a NetCon delay of 0": (
+                "c = p.NetCon(p.NetStim(), syn, delay=0); p.run(1, threads=2)"
+            ),
+        },
+    ),
     *rows("p.finitialize", "TypeError", **{"a string": "p.finitialize('rest')"}),
     *rows(
         "p.run, p.finitialize",

@@ -4,7 +4,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::api::engines::{coreneuron_unavailable, usable_cores};
+use crate::api::engines::{coreneuron_status, usable_cores};
 use crate::neuron::attach::attach;
 use crate::neuron::errors::PatchResult;
 use crate::neuron::launch::launcher_size;
@@ -46,6 +46,6 @@ pub fn diagnostics(py: Python<'_>) -> PatchResult<Bound<'_, PyDict>> {
     report.set_item("mechanism_cache", nrn::mechanisms::default_cache_root())?;
     report.set_item("mechanism_libraries", loaded_libraries())?;
     report.set_item("usable_cores", usable_cores(py)?)?;
-    report.set_item("coreneuron_unavailable", coreneuron_unavailable(py)?)?;
+    report.set_item("coreneuron", coreneuron_status(py)?)?;
     Ok(report)
 }

@@ -459,10 +459,10 @@ pub fn usable_cores(py: Python<'_>) -> PyResult<usize> {
     thread_count(&PyString::new(py, "auto").into_any())
 }
 
-/// Why CoreNEURON cannot run here, if it cannot: its library missing from NEURON's
-/// installation (where NEURON looks for it), or no C++ compiler for
-/// `nrnivmodl -coreneuron`, which Patch's and the user's mechanisms need.
-pub fn coreneuron_unavailable(py: Python<'_>) -> PyResult<Option<String>> {
+/// Whether CoreNEURON can run here: NEURON's CoreNEURON library must be where NEURON
+/// looks for it, and Patch's and the user's mechanisms need a C++ compiler
+/// (`nrnivmodl -coreneuron`); without one, only NEURON's built-in mechanisms run on it.
+pub fn coreneuron_status(py: Python<'_>) -> PyResult<String> {
     let home: std::path::PathBuf = neuron_types(py)?
         .h
         .bind(py)
@@ -470,18 +470,21 @@ pub fn coreneuron_unavailable(py: Python<'_>) -> PyResult<Option<String>> {
         .extract()?;
     let internal = home.join("../../lib/libcorenrnmech_internal.so");
     if !internal.is_file() {
-        return Ok(Some(format!(
-            "NEURON's CoreNEURON library is missing ({}): NEURON's PyPI wheel has it",
+        return Ok(format!(
+            "not usable: NEURON's CoreNEURON library is missing ({}); NEURON's PyPI wheel \
+             has it",
             internal.display()
-        )));
+        ));
     }
     let which = py.import("shutil")?.getattr("which")?;
     let compiler = ["c++", "g++", "clang++"]
         .iter()
         .any(|name| which.call1((name,)).is_ok_and(|found| !found.is_none()));
-    Ok((!compiler).then(|| {
-        "no C++ compiler: NEURON's built-in mechanisms run, but compiling Patch's and yours \
-         for CoreNEURON needs one (Debian: apt-get install g++ make)"
+    Ok(if compiler {
+        "usable".to_string()
+    } else {
+        "usable with NEURON's built-in mechanisms only: no C++ compiler to compile Patch's \
+         and yours for it (Debian: apt-get install g++ make)"
             .to_string()
-    }))
+    })
 }
