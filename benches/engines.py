@@ -165,8 +165,9 @@ def main():
     )
     rows = []
     for (interface, engine, threads), run in sorted(best.items(), key=order):
-        plain_runs = results.get(("plain", engine, threads))
-        pairs = zip(results[(interface, engine, threads)], plain_runs or [])
+        pairs = zip(
+            results[(interface, engine, threads)], results[("plain", engine, threads)], strict=True
+        )
         ratios = sorted(mine["seconds"] / plain["seconds"] for mine, plain in pairs)
         row = {
             "interface": interface,
@@ -176,14 +177,13 @@ def main():
             "speed_up": reference["seconds"] / run["seconds"],
             "peak_mib": run["peak_bytes"] / 2**20,
             "memory_ratio": run["peak_bytes"] / reference["peak_bytes"],
-            "over_plain": ratios[len(ratios) // 2] if ratios else None,
+            "over_plain": ratios[len(ratios) // 2],
         }
         rows.append(row)
-        over_plain = f"{row['over_plain']:11.3f}x" if ratios else f"{'-':>12s}"
         print(
             f"{interface:10s} {engine:11s} {threads:7d} {row['seconds']:8.2f} "
             f"{row['speed_up']:8.2f}x {row['peak_mib']:9.0f} {row['memory_ratio']:6.2f}x "
-            f"{over_plain}"
+            f"{row['over_plain']:11.3f}x"
         )
     if arguments.json:
         Path(arguments.json).parent.mkdir(parents=True, exist_ok=True)

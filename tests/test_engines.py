@@ -101,7 +101,9 @@ def serial_reference(tmp_path_factory):
 
 
 @pytest.mark.parametrize("engine, threads", CONFIGURATIONS[1:])
-def test_every_engine_gives_the_same_spikes_and_voltages(tmp_path, serial_reference, engine, threads):
+def test_every_engine_gives_the_same_spikes_and_voltages(
+    tmp_path, serial_reference, engine, threads
+):
     result = run_network(tmp_path, engine, threads)
     assert_same_simulation(result, serial_reference)
     assert "simulating: 100%" in result["output"], "progress=True shows progress on every engine"

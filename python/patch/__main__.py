@@ -28,7 +28,7 @@ def info() -> None:
         ("NEURON ranks", report["mpi_ranks"] if report["mpi_ranks"] is not None else "-"),
         ("mechanism cache", report["mechanism_cache"]),
         ("mechanisms loaded", ", ".join(map(str, report["mechanism_libraries"])) or "none"),
-        ("engine neuron", f"usable, threads=1..{report['usable_cores']} (\"auto\")"),
+        ("engine neuron", f'usable, threads=1..{report["usable_cores"]} ("auto")'),
         ("engine coreneuron", report["coreneuron"]),
     ]
     width = max(len(name) for name, _ in rows)

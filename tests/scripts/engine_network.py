@@ -62,7 +62,7 @@ result = {
     "soma": {gid: list(vector) for gid, vector in somas.items()},
     "dendrite": {gid: list(vector) for gid, vector in dendrites.items()},
     "own_spikes": {name: list(vector) for name, vector in own_spikes.items()},
-    "spikes": sorted(zip(map(float, times), map(int, gids))),
+    "spikes": sorted(zip(map(float, times), map(int, gids), strict=True)),
 }
 with open(f"{out}.{rank}", "w") as file:
     json.dump(result, file)
