@@ -19,7 +19,7 @@ use crate::objects::protocol::unwrap;
 use crate::objects::registry::wrap;
 use crate::objects::spike_recordings;
 use crate::parallel::collective::{agree, Collective};
-use crate::parallel::context::{context, parallel_run};
+use crate::parallel::context::{context, existing_context, parallel_run};
 use crate::parallel::gid::transmit;
 
 /// The engine and thread count a run asked for.
@@ -100,10 +100,18 @@ fn thread_count(count: &Bound<'_, PyAny>) -> PyResult<usize> {
     })
 }
 
+/// NEURON's ParallelContext to set threads and run with: Patch's if there is one, else a
+/// plain one (a serial run does not need Patch's, nor to make it).
+pub fn neuron_parallel_context(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    match existing_context(py) {
+        Some(context) => unwrap(context.as_any()),
+        None => hoc_attribute(py, "ParallelContext")?.call0(),
+    }
+}
+
 /// NEURON's thread count now.
 pub fn current_threads(py: Python<'_>) -> PyResult<usize> {
-    let neuron_context = unwrap(context(py)?.as_any())?;
-    neuron_context
+    neuron_parallel_context(py)?
         .call_method0("nthread")?
         .extract::<f64>()
         .map(|count| count as usize)
@@ -414,7 +422,7 @@ pub fn with_engine<T>(
 }
 
 fn set_threads(py: Python<'_>, threads: usize) -> PyResult<()> {
-    let neuron_context = unwrap(context(py)?.as_any())?;
+    let neuron_context = neuron_parallel_context(py)?;
     neuron_call(py, || neuron_context.call_method1("nthread", (threads,)))?;
     Ok(())
 }

@@ -8,17 +8,16 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::api::engines::{check, current_threads, with_engine, EngineChoice};
+use crate::api::engines::{
+    check, current_threads, neuron_parallel_context, with_engine, EngineChoice,
+};
 use crate::neuron::capture::neuron_call;
 use crate::neuron::errors::warn;
 use crate::neuron::exceptions::EngineError;
 use crate::neuron::interruptible::{advance, Pace};
 use crate::neuron::run_state;
 use crate::neuron::run_state::{check_can_continue, warn_before_continuing};
-use crate::objects::protocol::unwrap;
-use crate::parallel::context::{
-    context, existing_context, parallel_run, run_parallel, ParallelContext,
-};
+use crate::parallel::context::{existing_context, parallel_run, run_parallel, ParallelContext};
 use nrn::engine::Engine;
 
 /// `finitialize(v)`, with the ParallelContext (if one exists) prepared for `psolve`.
@@ -138,7 +137,7 @@ fn advance_to(
     match parallel_run(py) {
         Some(context) => run_parallel(&context, tstop, &pace),
         None if engine == Engine::CoreNeuron || choice.threads > 1 => {
-            let neuron_context = unwrap(context(py)?.as_any())?;
+            let neuron_context = neuron_parallel_context(py)?;
             advance(py, h, Some(&neuron_context), tstop, &pace)
         }
         None => advance(py, h, None, tstop, &pace),
