@@ -61,6 +61,14 @@ def test_trace_plots_each_recording_against_time(recorded_cell):
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("time (ms)", "mixed")
 
 
+def test_trace_takes_the_time_first_as_matplotlib_does(recorded_cell):
+    _, _, current, _ = recorded_cell
+    ax = patch.plot.trace(p.time, current)
+    assert len(ax.lines) == 1, "the time points are not a trace of their own"
+    assert np.array_equal(ax.lines[0].get_xdata(), np.asarray(p.time))
+    assert np.array_equal(ax.lines[0].get_ydata(), np.asarray(current))
+
+
 def test_trace_takes_neuron_vectors_arrays_and_lists_cut_to_the_shorter(recorded_cell):
     time = np.asarray(p.time)
     ax = patch.plot.trace(h.Vector([1, 2, 3]), np.arange(len(time) + 10.0), [5.0, 6.0])

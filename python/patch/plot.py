@@ -114,7 +114,8 @@ def trace(
 ) -> Axes:
     """Plots recorded values against `p.time` (or `time=`); returns the axes.
 
-    Takes any number of Patch or NEURON Vectors, arrays or lists; each is cut to the
+    Takes any number of Patch or NEURON Vectors, arrays or lists (`trace(p.time, v)`, as
+    in matplotlib, plots `v` against time too); each is cut to the
     length of the shorter of it and the time points. `label` is one label per trace (a
     legend is drawn when given), `ylabel` the y axis label, and style keywords go to
     `ax.plot`.
@@ -126,6 +127,10 @@ def trace(
     >>> patch.plot.trace(current, ylabel="current (nA)")
     >>> patch.plot.trace(m, n, label=["m", "n"], ylabel="gate", linewidth=2)
     """
+    if more and time is None and recording is p.time:
+        # trace(p.time, v), as matplotlib's plot(x, y): the time points, not a trace.
+        recording, *rest = more
+        more, time = tuple(rest), p.time
     traces = [_samples(each, number) for number, each in enumerate((recording, *more), 1)]
     labels = _labels(label, len(traces))
     times = np.asarray(p.time if time is None else time, dtype=float)

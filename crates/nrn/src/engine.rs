@@ -197,7 +197,7 @@ pub fn blockers(engine: Engine, threads: usize, facts: &ModelFacts) -> Vec<Block
                  every spike source",
                 listing(&facts.sources_without_gid)
             ),
-            "give each source a GID (p.parallel.cell(gid, netcon)), or let Patch number them: \
+            "give each source a GID (p.ParallelCon(source, gid)), or let Patch number them: \
              p.assign_gids()",
         );
     }
@@ -207,7 +207,7 @@ pub fn blockers(engine: Engine, threads: usize, facts: &ModelFacts) -> Vec<Block
                 "the spikes of {} are recorded, but CoreNEURON returns the spikes of GIDs only",
                 listing(&facts.recorded_without_gid)
             ),
-            "give each a GID (p.parallel.cell(gid, netcon)), or let Patch number them: \
+            "give each a GID (p.ParallelCon(source, gid)), or let Patch number them: \
              p.assign_gids()",
         );
     }
