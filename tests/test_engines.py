@@ -357,3 +357,30 @@ def test_under_mpi_every_rank_stops_when_one_is_in_the_way(tmp_path):
         assert "refused:" in report and "rank 1: NetCons watch" in report, report
         assert "cell_on_rank_1(0.5)" in report and "ran" not in report.split()
         assert "disagreed:" in report, report
+
+
+def test_mechanisms_loaded_after_the_first_coreneuron_run_are_refused(tmp_path, run_python):
+    mechanisms = tmp_path / "late"
+    mechanisms.mkdir()
+    (mechanisms / "EngineSyn.mod").write_text(ENGINE_SYNAPSE)
+    printed = run_python(
+        textwrap.dedent(
+            f"""
+            from patch import p
+            from patch.exceptions import EngineError
+            p.Section(name="first")
+            p.run(1, engine="coreneuron")
+            p.load_mechanisms({str(mechanisms)!r})
+            p.EngineSyn(p.Section(name="second"))
+            try:
+                p.run(1, engine="coreneuron")
+            except EngineError as error:
+                print(error)
+            p.run(1)
+            print("NEURON's engine still runs:", p.t)
+            """
+        ),
+        timeout=600,
+    )
+    assert "loaded after CoreNEURON first ran" in printed and "new process" in printed
+    assert abs(float(printed.split("still runs:")[1]) - 1) < 1e-9
