@@ -41,6 +41,17 @@ impl Pace<'_> {
         after_piece: &|_| Ok(()),
     };
 
+    /// The pace of NEURON's current engine (`neuron.coreneuron.enable`), for runs that
+    /// take NEURON's settings as they are (`p.parallel.psolve`).
+    pub fn of_current_engine(py: Python<'_>) -> PyResult<Pace<'static>> {
+        let settings = py.import("neuron.coreneuron")?;
+        Ok(if settings.getattr("enable")?.extract()? {
+            Pace::CORENEURON
+        } else {
+            Pace::NEURON
+        })
+    }
+
     /// The same pace, reporting each piece's end to `after_piece`.
     pub fn reporting<'a>(&self, after_piece: &'a dyn Fn(f64) -> PyResult<()>) -> Pace<'a> {
         Pace {

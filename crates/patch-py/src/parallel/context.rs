@@ -179,7 +179,7 @@ impl ParallelContext {
         } else {
             initialise(py, None, || ParallelContext::prepare_run(slf))?;
         }
-        run_parallel(slf, tstop, &Pace::NEURON)
+        run_parallel(slf, tstop, &Pace::of_current_engine(slf.py())?)
     }
 
     /// NEURON's `set_maxstep`: the largest step (ms) between spike exchanges; Patch uses
