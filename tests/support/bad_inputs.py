@@ -319,6 +319,15 @@ BAD_INPUTS = [
             ),
         },
     ),
+    *rows(
+        "p.parallel.thread_busywait",
+        "ParallelError",
+        **{
+            "turned on (NEURON 9 aborts at the next run on threads)": (
+                "p.parallel.thread_busywait(1)"
+            )
+        },
+    ),
     *rows("p.finitialize", "TypeError", **{"a string": "p.finitialize('rest')"}),
     *rows(
         "p.run, p.finitialize",

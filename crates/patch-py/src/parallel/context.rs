@@ -182,6 +182,21 @@ impl ParallelContext {
         run_parallel(slf, tstop, &Pace::of_current_engine(slf.py())?)
     }
 
+    /// NEURON's `thread_busywait`: 0 is passed on; turning it on is refused, because
+    /// NEURON 9.0.2 then aborts the whole process at the next run on threads (an
+    /// assertion in its worker threads, `multicore.cpp`).
+    fn thread_busywait<'py>(slf: &Bound<'py, Self>, on: f64) -> PyResult<Bound<'py, PyAny>> {
+        if on != 0.0 {
+            return Err(ParallelError::new_err(
+                "thread_busywait(1) is refused: NEURON 9 aborts the process with it at the \
+                 next run on threads (worker_main: Assertion `wc.flag == \
+                 worker_flag::execute_job' failed). Threads run without it",
+            ));
+        }
+        let neuron = unwrap(slf.as_any())?;
+        neuron_call(slf.py(), || neuron.call_method1("thread_busywait", (on,)))
+    }
+
     /// NEURON's `set_maxstep`: the largest step (ms) between spike exchanges; Patch uses
     /// it again before each run. Returns NEURON's answer (the minimum delay between ranks).
     fn set_maxstep<'py>(slf: &Bound<'py, Self>, max_step: f64) -> PyResult<Bound<'py, PyAny>> {
