@@ -74,7 +74,7 @@ pub struct ModelFacts {
 
 /// NEURON's mechanisms that CoreNEURON has built in (`src/coreneuron/mechanism/mech/modfile`
 /// in 9.0.2, with the membrane capacitance, the morphology and the ions).
-pub const COREUNEURON_BUILT_INS: [&str; 10] = [
+pub const CORENEURON_BUILT_INS: [&str; 10] = [
     "capacitance",
     "morphology",
     "pas",
@@ -91,7 +91,7 @@ pub const COREUNEURON_BUILT_INS: [&str; 10] = [
 /// ion (CoreNEURON makes the ions the mechanisms it has ask for).
 #[must_use]
 pub fn built_into_coreneuron(name: &str) -> bool {
-    COREUNEURON_BUILT_INS.contains(&name) || name.ends_with("_ion")
+    CORENEURON_BUILT_INS.contains(&name) || name.ends_with("_ion")
 }
 
 /// The mechanisms an NMODL file defines (SUFFIX, POINT_PROCESS, ARTIFICIAL_CELL).
